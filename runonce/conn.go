@@ -1,0 +1,212 @@
+package runonce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// SQLSTATEs that a connection attempt may meet while a fleet starts: the
+// server is full (300 replicas against max_connections=50) or still starting.
+// They are retried until WaitTimeout.
+const (
+	sqlTooManyConnections = "53300"
+	sqlCannotConnectNow   = "57P03"
+	sqlUndefinedTable     = "42P01"
+	sqlInvalidSchema      = "3F000"
+	sqlInvalidPassword    = "28P01"
+	sqlInvalidAuth        = "28000"
+	sqlInvalidCatalog     = "3D000"
+	sqlIdleInTxTimeout    = "25P03"
+	sqlAdminShutdown      = "57P01"
+)
+
+// connectTimeout bounds one connection attempt when the DSN sets none, so a
+// black-holed host costs seconds, not the OS's TCP timeout.
+const connectTimeout = 10 * time.Second
+
+// connConfig copies base and names the connection for pg_stat_activity.
+func connConfig(base *pgx.ConnConfig, o Options) *pgx.ConnConfig {
+	cfg := base.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["application_name"] = applicationName(o.Name, o.Holder)
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	// Unnamed statements only: one round trip per query, and nothing that a
+	// transaction-mode pooler could hand to the wrong server connection.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	if o.TransactionPooler {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	}
+	cfg.StatementCacheCapacity = 0
+	cfg.DescriptionCacheCapacity = 0
+	return cfg
+}
+
+// applicationName is how runonce's sessions show in pg_stat_activity:
+// "runonce/NAME/HOLDER", cut to PostgreSQL's 63 bytes.
+func applicationName(name, holder string) string {
+	s := "runonce/" + name + "/" + holder
+	for len(s) > 63 {
+		_, size := lastRune(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+func lastRune(s string) (rune, int) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i]&0xC0 != 0x80 {
+			return rune(s[i]), len(s) - i
+		}
+	}
+	return 0, 1
+}
+
+// retryable says whether a connection error may go away by itself: the server
+// is full or starting, restarting, or not yet listening.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case sqlTooManyConnections, sqlCannotConnectNow, sqlAdminShutdown:
+			return true
+		}
+		return false
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		// A name that does not exist is a typo, not a server starting; but
+		// a resolver that timed out, or a name not yet published (a Service
+		// created a moment ago), may come right.
+		return dnsErr.IsTimeout || dnsErr.IsTemporary || dnsErr.IsNotFound && !strings.Contains(dnsErr.Name, ".")
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
+		return true
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return true
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// pgconn's own ConnectTimeout, not ours (ours is checked first).
+		return true
+	}
+	return false
+}
+
+// connect opens one connection, retrying what may go away by itself until
+// ctx ends. Retries are logged at most every 5 seconds. With once set it
+// makes one attempt and returns a retryable error as errRetry.
+func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bool) (*pgx.Conn, error) {
+	delay := 50 * time.Millisecond
+	var lastLog time.Time
+	for attempt := 1; ; attempt++ {
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err == nil {
+			return conn, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: %s", ErrWaitTimeout, describeConnectError(cfg, err))
+		}
+		if !retryable(err) {
+			return nil, fmt.Errorf("%w: %s", ErrUnavailable, describeConnectError(cfg, err))
+		}
+		if once {
+			return nil, fmt.Errorf("%w: %s", errRetry, describeConnectError(cfg, err))
+		}
+		if time.Since(lastLog) > 5*time.Second {
+			log.Warn("database not ready, retrying", "attempt", attempt, "reason", describeConnectError(cfg, err))
+			lastLog = time.Now()
+		}
+		if err := sleep(ctx, jitter(delay)); err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrWaitTimeout, describeConnectError(cfg, err))
+		}
+		delay = min(delay*2, 2*time.Second)
+	}
+}
+
+// errRetry says an attempt should start over: a connection broke or could not
+// be had for now. Do retries it until WaitTimeout.
+var errRetry = errors.New("retry")
+
+// describeConnectError says what went wrong and what to do, without the
+// password (pgconn's messages name user, database and host only).
+func describeConnectError(cfg *pgx.ConnConfig, err error) string {
+	where := fmt.Sprintf("database %q on %s:%d as user %q", cfg.Database, cfg.Host, cfg.Port, cfg.User)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case sqlInvalidPassword, sqlInvalidAuth:
+			return fmt.Sprintf("cannot log in to %s: %s (SQLSTATE %s); check the user and password in --dsn, RUNONCE_DSN or PGPASSWORD", where, pgErr.Message, pgErr.Code)
+		case sqlInvalidCatalog:
+			return fmt.Sprintf("cannot connect to %s: the database does not exist (SQLSTATE %s); create it or fix the database name in the DSN", where, pgErr.Code)
+		case sqlTooManyConnections:
+			return fmt.Sprintf("server for %s is full (SQLSTATE %s)", where, pgErr.Code)
+		case sqlCannotConnectNow:
+			return fmt.Sprintf("server for %s is starting up (SQLSTATE %s)", where, pgErr.Code)
+		}
+		return fmt.Sprintf("cannot connect to %s: %s (SQLSTATE %s)", where, pgErr.Message, pgErr.Code)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Sprintf("cannot connect to %s: host %q not found; check the host in the DSN", where, dnsErr.Name)
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Sprintf("cannot connect to %s: connection refused; is the server running and listening there?", where)
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("cannot connect to %s: no answer (timed out); check the host, port and network", where)
+	}
+	return fmt.Sprintf("cannot connect to %s: %s", where, oneLine(err.Error()))
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// jitter spreads d over [d/2, 3d/2) so a fleet started together does not poll
+// in lock-step.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + time.Duration(rand.Int64N(int64(d)+1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// isConnError says whether err means the connection is gone (as opposed to a
+// statement failing on a healthy connection).
+func isConnError(conn *pgx.Conn, err error) bool {
+	if err == nil {
+		return false
+	}
+	if conn.IsClosed() {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Severity == "FATAL" || pgErr.Severity == "PANIC" || strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == sqlAdminShutdown
+	}
+	return true
+}

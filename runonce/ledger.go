@@ -1,0 +1,205 @@
+package runonce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Run statuses recorded in the ledger.
+const (
+	StatusRunning     = "running"
+	StatusSucceeded   = "succeeded"
+	StatusFailed      = "failed"
+	StatusInterrupted = "interrupted"
+	StatusAbandoned   = "abandoned"
+)
+
+// LockKey is the advisory lock key for a step name: the FNV-1a 64-bit hash of
+// "runonce:"+name, as PostgreSQL's signed bigint.
+func LockKey(name string) int64 { return hashKey("runonce:" + name) }
+
+// ddlKey serializes the ledger's CREATE TABLE IF NOT EXISTS, which races
+// when run concurrently (duplicate key in pg_type).
+func ddlKey(schema string) int64 { return hashKey("runonce:ddl:" + schema) }
+
+func hashKey(s string) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return int64(h.Sum64())
+}
+
+// channel is the NOTIFY channel a holder signals when it finishes.
+func channel(key int64) string { return fmt.Sprintf("runonce_%016x", uint64(key)) }
+
+// lockTagParts splits a key as pg_locks shows it: classid, objid.
+func lockTagParts(key int64) (classid, objid uint32) {
+	return uint32(uint64(key) >> 32), uint32(uint64(key))
+}
+
+type ledger struct {
+	schema string
+	table  string // quoted schema.runs
+}
+
+func newLedger(schema string) ledger {
+	return ledger{schema: schema, table: pgx.Identifier{schema, "runs"}.Sanitize()}
+}
+
+func (l ledger) ddl() string {
+	return `CREATE SCHEMA IF NOT EXISTS ` + pgx.Identifier{l.schema}.Sanitize() + `;
+CREATE TABLE IF NOT EXISTS ` + l.table + ` (
+	id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name        text        NOT NULL,
+	version     text,
+	holder      text        NOT NULL,
+	status      text        NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted', 'abandoned')),
+	exit_code   integer,
+	error       text,
+	started_at  timestamptz NOT NULL DEFAULT now(),
+	finished_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS runs_name_version_status_idx ON ` + l.table + ` (name, version, status);
+COMMENT ON TABLE ` + l.table + ` IS 'runonce ledger: one row per attempt at a step; see https://github.com/bloglabs/labs/tree/main/runonce'`
+}
+
+func isMissingTable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == sqlUndefinedTable || pgErr.Code == sqlInvalidSchema)
+}
+
+// probe is the fast path: one query says whether the server is a standby,
+// whether the ledger exists and whether (name, version) already succeeded.
+func (l ledger) probe(ctx context.Context, conn *pgx.Conn, name, version string) (standby, exists, done bool, err error) {
+	if version != "" {
+		err = conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM `+l.table+
+			` WHERE name = $1 AND version = $2 AND status = 'succeeded')`, name, version).Scan(&standby, &done)
+		if err == nil {
+			return standby, true, done, nil
+		}
+		if !isMissingTable(err) {
+			return false, false, false, fmt.Errorf("read ledger: %w", err)
+		}
+	}
+	err = conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), to_regclass($1) IS NOT NULL`, l.schema+".runs").Scan(&standby, &exists)
+	if err != nil {
+		return false, false, false, fmt.Errorf("check server: %w", err)
+	}
+	return standby, exists, false, nil
+}
+
+// ensure creates the ledger unless it exists, under a transaction-scoped
+// advisory lock taken by polling (never blocking: see the package doc).
+func (l ledger) ensure(ctx context.Context, conn *pgx.Conn) error {
+	key := strconv.FormatInt(ddlKey(l.schema), 10)
+	for {
+		var exists bool
+		if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, l.schema+".runs").Scan(&exists); err != nil {
+			return fmt.Errorf("check ledger: %w", err)
+		}
+		if exists {
+			return nil
+		}
+		got, err := tryXactLock(ctx, conn, "", key)
+		if err != nil {
+			return fmt.Errorf("lock ledger creation: %w", err)
+		}
+		if got {
+			if _, err := conn.PgConn().Exec(ctx, l.ddl()+"; COMMIT").ReadAll(); err != nil {
+				_, _ = conn.PgConn().Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
+				return fmt.Errorf("create ledger %s (the user needs CREATE on the database, or create it in advance): %w", l.table, err)
+			}
+			return nil
+		}
+		if err := sleep(ctx, jitter(30*time.Millisecond)); err != nil {
+			return err
+		}
+	}
+}
+
+// tryXactLock begins a transaction and tries the advisory lock in one round
+// trip. On true the transaction stays open holding the lock; on false it has
+// been rolled back. prelude holds SET LOCAL statements for the transaction.
+func tryXactLock(ctx context.Context, conn *pgx.Conn, prelude, key string) (bool, error) {
+	results, err := conn.PgConn().Exec(ctx, "BEGIN ISOLATION LEVEL READ COMMITTED; "+prelude+"SELECT pg_try_advisory_xact_lock("+key+")").ReadAll()
+	if err != nil {
+		if conn.PgConn().TxStatus() != 'I' && !conn.IsClosed() {
+			_, _ = conn.PgConn().Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
+		}
+		return false, err
+	}
+	last := results[len(results)-1]
+	if len(last.Rows) == 1 && len(last.Rows[0]) == 1 && string(last.Rows[0][0]) == "t" {
+		return true, nil
+	}
+	if _, err := conn.PgConn().Exec(ctx, "ROLLBACK").ReadAll(); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+func (l ledger) succeeded(ctx context.Context, conn *pgx.Conn, name, version string) (bool, error) {
+	var done bool
+	err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+l.table+
+		` WHERE name = $1 AND version = $2 AND status = 'succeeded')`, name, version).Scan(&done)
+	if err != nil {
+		return false, fmt.Errorf("read ledger: %w", err)
+	}
+	return done, nil
+}
+
+type abandonedRun struct {
+	ID      int64
+	Holder  string
+	Version *string
+}
+
+// markAbandoned closes the rows of holders that died mid-run. Only the lock's
+// holder calls it, so no live holder's row can be among them.
+func (l ledger) markAbandoned(ctx context.Context, conn *pgx.Conn, name string) ([]abandonedRun, error) {
+	rows, err := conn.Query(ctx, `UPDATE `+l.table+` SET status = 'abandoned', finished_at = clock_timestamp(),
+		error = coalesce(error, 'holder vanished while running (killed, or lost its connection)')
+		WHERE name = $1 AND status = 'running' RETURNING id, holder, version`, name)
+	if err != nil {
+		return nil, fmt.Errorf("mark abandoned runs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[abandonedRun])
+	if err != nil {
+		return nil, fmt.Errorf("mark abandoned runs: %w", err)
+	}
+	return out, nil
+}
+
+func (l ledger) start(ctx context.Context, conn *pgx.Conn, name, version, holder string) (int64, error) {
+	var id int64
+	err := conn.QueryRow(ctx, `INSERT INTO `+l.table+` (name, version, holder, status)
+		VALUES ($1, $2, $3, 'running') RETURNING id`, name, nullable(version), holder).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record run: %w", err)
+	}
+	return id, nil
+}
+
+// finishSQL records the outcome; run inside the lock's transaction it commits
+// together with the lock's release.
+func (l ledger) finish(ctx context.Context, conn *pgx.Conn, id int64, status string, exitCode *int, errText string) error {
+	_, err := conn.Exec(ctx, `UPDATE `+l.table+` SET status = $2, exit_code = $3, error = $4, finished_at = clock_timestamp() WHERE id = $1`,
+		id, status, exitCode, nullable(errText))
+	if err != nil {
+		return fmt.Errorf("record result: %w", err)
+	}
+	return nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
