@@ -113,14 +113,22 @@ func retryable(err error) bool {
 func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bool) (*pgx.Conn, error) {
 	delay := 50 * time.Millisecond
 	var lastLog time.Time
+	var lastErr error
+	giveUp := func(err error) error {
+		if lastErr != nil {
+			err = lastErr // the reason, rather than our own deadline
+		}
+		return fmt.Errorf("%w (the database did not answer in time): %s", ErrWaitTimeout, describeConnectError(cfg, err))
+	}
 	for attempt := 1; ; attempt++ {
 		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err == nil {
 			return conn, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w: %s", ErrWaitTimeout, describeConnectError(cfg, err))
+			return nil, giveUp(err)
 		}
+		lastErr = err
 		if !retryable(err) {
 			return nil, fmt.Errorf("%w: %s", ErrUnavailable, describeConnectError(cfg, err))
 		}
@@ -132,7 +140,7 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bo
 			lastLog = time.Now()
 		}
 		if err := sleep(ctx, jitter(delay)); err != nil {
-			return nil, fmt.Errorf("%w: %s", ErrWaitTimeout, describeConnectError(cfg, err))
+			return nil, giveUp(err)
 		}
 		delay = min(delay*2, 2*time.Second)
 	}

@@ -1,0 +1,502 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bloglabs/labs/runonce"
+	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+)
+
+// The test binary doubles as the runonce CLI (RUNONCE_TEST_MODE=cli) and as
+// the step it runs (RUNONCE_TEST_MODE=helper), so the tests exercise real
+// processes, signals and exit codes without a separate build.
+func TestMain(m *testing.M) {
+	switch os.Getenv("RUNONCE_TEST_MODE") {
+	case "cli":
+		os.Unsetenv("RUNONCE_TEST_MODE")
+		main()
+	case "helper":
+		os.Exit(helper(os.Args[1:]))
+	}
+	pgtest.Main(m)
+}
+
+// helper is the step: helper KIND [ARGS].
+func helper(args []string) int {
+	switch args[0] {
+	case "append": // append FILE SLEEP: record this run's start and end
+		d, _ := time.ParseDuration(args[2])
+		start := time.Now()
+		time.Sleep(d)
+		f, err := os.OpenFile(args[1], os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return 1
+		}
+		fmt.Fprintf(f, "%d %d\n", start.UnixNano(), time.Now().UnixNano())
+		f.Close()
+		return 0
+	case "exit": // exit CODE
+		c, _ := strconv.Atoi(args[1])
+		return c
+	case "selfkill": // killed by SIGKILL
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		time.Sleep(time.Minute)
+		return 0
+	case "hang": // hang READYFILE: write our pid, then sleep
+		_ = os.WriteFile(args[1], []byte(strconv.Itoa(os.Getpid())), 0o644)
+		time.Sleep(time.Hour)
+		return 0
+	case "trap": // trap READYFILE OUTFILE: report the signal that arrives
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+		_ = os.WriteFile(args[1], []byte("ready"), 0o644)
+		s := <-sigs
+		_ = os.WriteFile(args[2], []byte(s.String()), 0o644)
+		return 3
+	case "cic": // cic DSN INDEX
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		time.Sleep(500 * time.Millisecond) // let the waiters start polling
+		c, err := pgx.Connect(ctx, args[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(ctx, "CREATE INDEX CONCURRENTLY "+args[2]+" ON items (id)"); err != nil {
+			fmt.Fprintln(os.Stderr, "cic:", err)
+			return 2
+		}
+		return 0
+	}
+	return 99
+}
+
+// cli is one runonce process.
+type cli struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+}
+
+func newCLI(t testing.TB, env []string, args ...string) *cli {
+	t.Helper()
+	c := &cli{cmd: exec.Command(os.Args[0], args...)}
+	c.cmd.Env = append(os.Environ(), "RUNONCE_TEST_MODE=cli", "RUNONCE_LOG_LEVEL=debug")
+	c.cmd.Env = append(c.cmd.Env, env...)
+	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	return c
+}
+
+// step is the argv of a helper step.
+func step(args ...string) []string {
+	return append([]string{"--", "env", "RUNONCE_TEST_MODE=helper", os.Args[0]}, args...)
+}
+
+func (c *cli) run(t testing.TB) int {
+	t.Helper()
+	err := c.cmd.Run()
+	return exitStatus(t, err)
+}
+
+func exitStatus(t testing.TB, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	if err == nil {
+		return 0
+	}
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	t.Fatalf("run runonce: %v", err)
+	return -1
+}
+
+func runCLI(t testing.TB, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	c := newCLI(t, env, args...)
+	code := c.run(t)
+	return code, c.stdout.String(), c.stderr.String()
+}
+
+type span struct{ start, end int64 }
+
+func readSpans(t *testing.T, path string) []span {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []span
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" {
+			continue
+		}
+		var s span
+		if _, err := fmt.Sscanf(line, "%d %d", &s.start, &s.end); err != nil {
+			t.Fatalf("bad line %q: %v", line, err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// startTogether runs n runonce processes released at once and returns their
+// exit codes and stderr.
+func startTogether(t *testing.T, n int, args func(i int) []string) ([]int, []string) {
+	t.Helper()
+	codes, logs := make([]int, n), make([]string, n)
+	clis := make([]*cli, n)
+	for i := range n {
+		clis[i] = newCLI(t, nil, args(i)...)
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			codes[i] = clis[i].run(t)
+			logs[i] = clis[i].stderr.String()
+		})
+	}
+	wg.Wait()
+	return codes, logs
+}
+
+func TestTwentyReplicasWithVersionRunOnce(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	out := filepath.Join(t.TempDir(), "lines")
+	codes, logs := startTogether(t, 20, func(i int) []string {
+		return append([]string{"--dsn", dsn, "--name", "schema", "--version", "v1", "--holder", fmt.Sprint("pod-", i)},
+			step("append", out, "1s")...)
+	})
+	for i, c := range codes {
+		if c != 0 {
+			t.Errorf("replica %d exited %d, want 0; log:\n%s", i, c, logs[i])
+		}
+	}
+	if got := len(readSpans(t, out)); got != 1 {
+		t.Errorf("the step ran %d times, want exactly 1", got)
+	}
+}
+
+func TestTwentyReplicasWithoutVersionRunOneAtATime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 20 serialized 1 s steps take 20 s")
+	}
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	out := filepath.Join(t.TempDir(), "lines")
+	codes, logs := startTogether(t, 20, func(i int) []string {
+		return append([]string{"--dsn", dsn, "--name", "serial", "--holder", fmt.Sprint("pod-", i)},
+			step("append", out, "1s")...)
+	})
+	for i, c := range codes {
+		if c != 0 {
+			t.Errorf("replica %d exited %d, want 0; log:\n%s", i, c, logs[i])
+		}
+	}
+	spans := readSpans(t, out)
+	if len(spans) != 20 {
+		t.Fatalf("the step ran %d times, want 20 (serialize-only runs every caller)", len(spans))
+	}
+	slices.SortFunc(spans, func(a, b span) int { return int(a.start - b.start) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].start < spans[i-1].end {
+			t.Errorf("runs %d and %d overlap by %v", i-1, i, time.Duration(spans[i-1].end-spans[i].start))
+		}
+	}
+}
+
+func TestLateReplicaSkipsWithoutTheLock(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	out := filepath.Join(t.TempDir(), "lines")
+	args := append([]string{"--dsn", dsn, "--name", "schema", "--version", "v1", "--wait-timeout", "3s"}, step("append", out, "0s")...)
+	if code, _, log := runCLI(t, nil, args...); code != 0 {
+		t.Fatalf("first replica exited %d:\n%s", code, log)
+	}
+	// Hold the lock as a stuck holder would: a replica that needed it would
+	// now wait and time out (75).
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("schema")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, log := runCLI(t, nil, args...)
+	if code != 0 || !strings.Contains(log, "skipped: already succeeded") {
+		t.Errorf("late replica exited %d, want 0 with a skip; log:\n%s", code, log)
+	}
+	if got := len(readSpans(t, out)); got != 1 {
+		t.Errorf("the step ran %d times, want 1", got)
+	}
+}
+
+func ledgerStatuses(t *testing.T, dsn, name string) []string {
+	t.Helper()
+	cfg, _ := pgx.ParseConfig(dsn)
+	sts, err := runonce.ReadStatus(context.Background(), cfg, "", name, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range sts[0].Runs {
+		got = append([]string{r.Status}, got...)
+	}
+	return got
+}
+
+func waitForFile(t *testing.T, path string, d time.Duration) []byte {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return b
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not appear within %v", path, d)
+	return nil
+}
+
+func processGone(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// A zombie (state Z) waits only for its new parent to reap it.
+	f := strings.Fields(string(b))
+	return len(f) > 2 && f[2] == "Z"
+}
+
+func TestHolderKilledAnotherTakesOver(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	dir := t.TempDir()
+	ready, out := filepath.Join(dir, "ready"), filepath.Join(dir, "lines")
+	base := []string{"--dsn", dsn, "--name", "schema", "--version", "v1"}
+
+	a := newCLI(t, nil, append(append(base, "--holder", "pod-a"), step("hang", ready)...)...)
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stepPID, _ := strconv.Atoi(string(waitForFile(t, ready, 10*time.Second)))
+	b := newCLI(t, nil, append(append(base, "--holder", "pod-b"), step("append", out, "0s")...)...)
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // pod-b is waiting
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.cmd.Wait()
+	killed := time.Now()
+	if code := exitStatus(t, b.cmd.Wait()); code != 0 {
+		t.Fatalf("pod-b exited %d, want 0:\n%s", code, b.stderr.String())
+	}
+	t.Logf("pod-b took over %v after pod-a was killed", time.Since(killed).Round(time.Millisecond))
+	if got := len(readSpans(t, out)); got != 1 {
+		t.Errorf("pod-b's step ran %d times, want 1", got)
+	}
+	if got, want := ledgerStatuses(t, dsn, "schema"), []string{"abandoned", "succeeded"}; !slices.Equal(got, want) {
+		t.Errorf("ledger = %v, want %v", got, want)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !processGone(stepPID) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !processGone(stepPID) {
+		_ = syscall.Kill(stepPID, syscall.SIGKILL)
+		t.Errorf("pod-a's step (pid %d) outlived its runonce; it must die with it (Pdeathsig)", stepPID)
+	}
+}
+
+func TestCreateIndexConcurrentlyWhileTenWait(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, "CREATE TABLE items (id int); INSERT INTO items SELECT generate_series(1, 10000)"); err != nil {
+		t.Fatal(err)
+	}
+	codes, logs := startTogether(t, 11, func(i int) []string {
+		return append([]string{"--dsn", dsn, "--name", "cic", "--version", "v1", "--holder", fmt.Sprint("pod-", i), "--wait-timeout", "60s"},
+			step("cic", dsn, "items_id_idx")...)
+	})
+	for i, code := range codes {
+		if code != 0 {
+			t.Errorf("replica %d exited %d, want 0:\n%s", i, code, logs[i])
+		}
+	}
+	var valid bool
+	if err := c.QueryRow(ctx, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'items_id_idx'::regclass").Scan(&valid); err != nil || !valid {
+		t.Errorf("index valid = %v (%v), want a valid index", valid, err)
+	}
+}
+
+func TestExitStatusPassesThrough(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	code, _, log := runCLI(t, nil, append([]string{"--dsn", dsn, "--name", "seven", "--version", "v1"}, step("exit", "7")...)...)
+	if code != 7 {
+		t.Errorf("exit = %d, want the command's 7:\n%s", code, log)
+	}
+	code, _, log = runCLI(t, nil, append([]string{"--dsn", dsn, "--name", "killed", "--version", "v1"}, step("selfkill")...)...)
+	if code != 128+int(syscall.SIGKILL) {
+		t.Errorf("exit = %d, want 137 for a command killed by SIGKILL:\n%s", code, log)
+	}
+	cfg, _ := pgx.ParseConfig(dsn)
+	sts, err := runonce.ReadStatus(context.Background(), cfg, "", "seven", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sts[0].Runs[0]; r.Status != "failed" || r.ExitCode == nil || *r.ExitCode != 7 {
+		t.Errorf("ledger row = %s exit %v, want failed with 7", r.Status, r.ExitCode)
+	}
+}
+
+func TestSignalReachesCommand(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	dir := t.TempDir()
+	ready, got := filepath.Join(dir, "ready"), filepath.Join(dir, "got")
+	c := newCLI(t, nil, append([]string{"--dsn", dsn, "--name", "trap", "--version", "v1"}, step("trap", ready, got)...)...)
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForFile(t, ready, 10*time.Second)
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code := exitStatus(t, c.cmd.Wait())
+	if sig := string(waitForFile(t, got, 5*time.Second)); sig != "terminated" {
+		t.Errorf("command got %q, want terminated", sig)
+	}
+	if code != 3 {
+		t.Errorf("exit = %d, want the command's 3:\n%s", code, c.stderr.String())
+	}
+	if st, want := ledgerStatuses(t, dsn, "trap"), []string{"interrupted"}; !slices.Equal(st, want) {
+		t.Errorf("ledger = %v, want %v", st, want)
+	}
+}
+
+func TestSignalWhileWaitingEndsTheWait(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("w")); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t, nil, append([]string{"--dsn", dsn, "--name", "w", "--version", "v1"}, step("exit", "0")...)...)
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	if code := exitStatus(t, c.cmd.Wait()); code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit = %d, want 143:\n%s", code, c.stderr.String())
+	}
+}
+
+// Bad input: one line of error saying what to do, the documented exit code,
+// and never the password.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	u, _ := pgx.ParseConfig(dsn)
+	const secret = "s3cr3t-Pa55word"
+	wrongPW := fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", u.User, secret, u.Host, u.Port, u.Database)
+	missingDB := fmt.Sprintf("postgres://%s:%s@%s:%d/no_such_db?sslmode=disable", u.User, u.Password, u.Host, u.Port)
+	refused := fmt.Sprintf("postgres://u:%s@127.0.0.1:1/db?sslmode=disable", secret)
+	ok := []string{"--", "true"}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		expect string
+	}{
+		{"wrong password", append([]string{"--dsn", wrongPW, "--name", "x"}, ok...), exitUnavailable, "password authentication failed"},
+		{"missing database", append([]string{"--dsn", missingDB, "--name", "x"}, ok...), exitUnavailable, "does not exist"},
+		{"unreachable server", append([]string{"--dsn", refused, "--name", "x", "--wait-timeout", "1s"}, ok...), exitWaitTimeout, "connection refused"},
+		{"unknown host", append([]string{"--dsn", "postgres://u:" + secret + "@no-such-host.invalid/db", "--name", "x"}, ok...), exitUnavailable, "not found"},
+		{"malformed DSN", append([]string{"--dsn", "postgres://u:" + secret + "@host:notaport/db", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
+		{"malformed key=value DSN", append([]string{"--dsn", "host=h password=" + secret + " port=x", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
+		{"no name", append([]string{"--dsn", dsn}, ok...), exitUsage, "name is required"},
+		{"overlong name", append([]string{"--dsn", dsn, "--name", strings.Repeat("n", 201)}, ok...), exitUsage, "at most 200"},
+		{"unknown flag", append([]string{"--dsn", dsn, "--name", "x", "--frobnicate"}, ok...), exitUsage, "frobnicate"},
+		{"no command", []string{"--dsn", dsn, "--name", "x"}, exitUsage, "no command"},
+		{"command not found", []string{"--dsn", dsn, "--name", "x", "--", "no-such-command-xyz"}, exitNotFound, "not found"},
+		{"bad wait timeout", append([]string{"--dsn", dsn, "--name", "x", "--wait-timeout", "soon"}, ok...), exitUsage, "wait-timeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runCLI(t, []string{"PGPASSWORD=" + secret}, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit = %d, want %d; stderr:\n%s", code, tc.code, stderr)
+			}
+			var errLines []string
+			for _, l := range strings.Split(stderr, "\n") {
+				if strings.HasPrefix(l, "runonce:") {
+					errLines = append(errLines, l)
+				}
+			}
+			if len(errLines) != 1 {
+				t.Errorf("want exactly one error line, got %d:\n%s", len(errLines), stderr)
+			} else if !strings.Contains(errLines[0], tc.expect) {
+				t.Errorf("error %q does not say %q", errLines[0], tc.expect)
+			}
+			if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, u.Password) {
+				t.Errorf("the password appears in the output:\n%s%s", stdout, stderr)
+			}
+		})
+	}
+}
+
+func TestEnvironmentAndDSNFile(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	dsnFile := filepath.Join(t.TempDir(), "dsn")
+	if err := os.WriteFile(dsnFile, []byte(dsn+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"RUNONCE_NAME=envstep", "RUNONCE_VERSION=v9", "RUNONCE_HOLDER=pod-env", "RUNONCE_DSN_FILE=" + dsnFile}
+	if code, _, log := runCLI(t, env, step("exit", "0")...); code != 0 {
+		t.Fatalf("exit = %d:\n%s", code, log)
+	}
+	code, out, log := runCLI(t, []string{"RUNONCE_DSN=" + dsn}, "status", "--name", "envstep")
+	if code != 0 {
+		t.Fatalf("status exit = %d:\n%s", code, log)
+	}
+	for _, want := range []string{`step "envstep"`, "v9", "pod-env", "succeeded", "holder:  none"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status output lacks %q:\n%s", want, out)
+		}
+	}
+}
