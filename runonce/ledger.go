@@ -197,6 +197,24 @@ func (l ledger) finish(ctx context.Context, conn *pgx.Conn, id int64, status str
 	return nil
 }
 
+// finishAndRelease records the outcome inside the lock's transaction,
+// announces it, and commits: one round trip, and the lock is released only
+// together with the result.
+func (l ledger) finishAndRelease(ctx context.Context, conn *pgx.Conn, id int64, status string, exitCode *int, errText, channel, payload string) error {
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE `+l.table+` SET status = $2, exit_code = $3, error = $4, finished_at = clock_timestamp() WHERE id = $1`,
+		id, status, exitCode, nullable(errText))
+	b.Queue(`SELECT pg_notify($1, $2)`, channel, payload)
+	b.Queue(`COMMIT`)
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("record result: %w", err)
+	}
+	if conn.PgConn().TxStatus() != 'I' {
+		return fmt.Errorf("record result: transaction still open after COMMIT (status %c)", conn.PgConn().TxStatus())
+	}
+	return nil
+}
+
 func nullable(s string) *string {
 	if s == "" {
 		return nil

@@ -181,8 +181,14 @@ func (r *runner) attempt(ctx, waitCtx context.Context, fn func(context.Context) 
 				return r.skipped("succeeded while waiting")
 			}
 		}
-		if err := r.pause(waitCtx, s.ledger, listening, jitter(backoff)); err != nil {
+		payload, err := r.pause(waitCtx, s.ledger, listening, jitter(backoff))
+		if err != nil {
 			return Result{}, r.classify(waitCtx, s.ledger, err)
+		}
+		// NOTIFY is delivered only once the holder's transaction, and with it
+		// the ledger row, has committed: its word is as good as the ledger's.
+		if r.o.Version != "" && payload == notifyPayload(StatusSucceeded, r.o.Version) {
+			return r.skipped("succeeded while waiting")
 		}
 		backoff = min(backoff*8/5, 1500*time.Millisecond)
 	}
@@ -214,19 +220,27 @@ func leadingDigits(s string) string {
 	return s
 }
 
-// pause waits for d or for the holder's NOTIFY, whichever comes first.
-func (r *runner) pause(ctx context.Context, conn *pgx.Conn, listening bool, d time.Duration) error {
+// pause waits for d or for the holder's NOTIFY, whichever comes first, and
+// returns the notification's payload.
+func (r *runner) pause(ctx context.Context, conn *pgx.Conn, listening bool, d time.Duration) (string, error) {
 	if !listening {
-		return sleep(ctx, d)
+		return "", sleep(ctx, d)
 	}
 	wctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	_, err := conn.WaitForNotification(wctx)
+	n, err := conn.WaitForNotification(wctx)
 	if err != nil && wctx.Err() != nil && ctx.Err() == nil {
-		return nil // our own timer: no notification this time
+		return "", nil // our own timer: no notification this time
 	}
-	return err
+	if err != nil {
+		return "", err
+	}
+	return n.Payload, nil
 }
+
+// notifyPayload is what a holder announces when it finishes: the status and
+// the version it ran (one channel serves every version of a name).
+func notifyPayload(status, version string) string { return status + ":" + version }
 
 // classify turns an error met while waiting into errRetry (the connection
 // broke: start over), a wait timeout, or a final error.
@@ -359,16 +373,9 @@ func (r *runner) hold(ctx context.Context, s *session, fn func(context.Context) 
 	}
 	// Record and release together: the result commits with the lock's
 	// transaction, and waiters are woken by the same commit.
-	if err := r.ledger.finish(recCtx, s.lock, id, status, exitCode, errText); err != nil {
+	if err := r.ledger.finishAndRelease(recCtx, s.lock, id, status, exitCode, errText, channel(r.key), notifyPayload(status, r.o.Version)); err != nil {
 		rollback()
 		return res, fmt.Errorf("%w: ran (%s) but could not record the result; the next holder will run it again: %w", ErrLockLost, status, err)
-	}
-	if _, err := s.lock.Exec(recCtx, "SELECT pg_notify($1, $2)", channel(r.key), status); err != nil {
-		rollback()
-		return res, fmt.Errorf("%w: ran (%s) but could not record the result; the next holder will run it again: %w", ErrLockLost, status, err)
-	}
-	if _, err := s.lock.PgConn().Exec(recCtx, "COMMIT").ReadAll(); err != nil {
-		return res, fmt.Errorf("%w: ran (%s) but could not commit the result; the next holder will run it again: %w", ErrLockLost, status, err)
 	}
 	attrs := []any{"run", id, "status", status, "took", took.Round(time.Millisecond)}
 	if exitCode != nil {

@@ -7,13 +7,13 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/bloglabs/labs/runonce"
+	"github.com/bloglabs/labs/runonce/runoncetest"
 	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
 )
 
@@ -46,59 +46,10 @@ func (b *testBundle) conn(t *testing.T) *pgx.Conn {
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-type interval struct{ start, end time.Time }
-
-// assertNoOverlap fails when two intervals overlap in time.
-func assertNoOverlap(t *testing.T, runs []interval) {
-	t.Helper()
-	slices.SortFunc(runs, func(a, b interval) int { return a.start.Compare(b.start) })
-	for i := 1; i < len(runs); i++ {
-		if runs[i].start.Before(runs[i-1].end) {
-			t.Errorf("runs %d and %d overlap: %v–%v and %v–%v", i-1, i,
-				runs[i-1].start.Format("15:04:05.000"), runs[i-1].end.Format("15:04:05.000"),
-				runs[i].start.Format("15:04:05.000"), runs[i].end.Format("15:04:05.000"))
-		}
-	}
-}
-
 func TestOncePerVersionWithManyReplicas(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	const n = 30
-	var ran atomic.Int32
-	results := make([]runonce.Result, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			results[i], errs[i] = runonce.Do(context.Background(), b.cfg,
-				runonce.Options{Name: "schema", Version: "v1", Holder: fmt.Sprint("r", i), Logger: quiet()},
-				func(ctx context.Context) error {
-					ran.Add(1)
-					time.Sleep(300 * time.Millisecond)
-					return nil
-				})
-		})
-	}
-	close(start)
-	wg.Wait()
-	skipped := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Errorf("replica %d: %v", i, errs[i])
-		}
-		if results[i].Skipped {
-			skipped++
-		}
-	}
-	if got := ran.Load(); got != 1 {
-		t.Errorf("step ran %d times, want 1", got)
-	}
-	if skipped != n-1 {
-		t.Errorf("%d replicas skipped, want %d", skipped, n-1)
-	}
+	runoncetest.TestExactlyOnce(t, b.cfg, runonce.Options{Name: "schema", Version: "v1", Logger: quiet()})
 	// A new version runs again.
 	res, err := runonce.Do(context.Background(), b.cfg, runonce.Options{Name: "schema", Version: "v2", Logger: quiet()},
 		func(context.Context) error { return nil })
@@ -110,32 +61,7 @@ func TestOncePerVersionWithManyReplicas(t *testing.T) {
 func TestSerializeOnlyRunsEveryCallerWithoutOverlap(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	const n = 20
-	var mu sync.Mutex
-	var runs []interval
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			_, err := runonce.Do(context.Background(), b.cfg,
-				runonce.Options{Name: "serial", Holder: fmt.Sprint("r", i), Logger: quiet()},
-				func(ctx context.Context) error {
-					s := time.Now()
-					time.Sleep(30 * time.Millisecond)
-					mu.Lock()
-					runs = append(runs, interval{s, time.Now()})
-					mu.Unlock()
-					return nil
-				})
-			if err != nil {
-				t.Errorf("replica %d: %v", i, err)
-			}
-		})
-	}
-	wg.Wait()
-	if len(runs) != n {
-		t.Fatalf("%d runs, want %d (serialize-only runs every caller)", len(runs), n)
-	}
-	assertNoOverlap(t, runs)
+	runoncetest.TestSerialized(t, b.cfg, runonce.Options{Name: "serial", Logger: quiet()})
 }
 
 // lockExternally holds the step's advisory lock from a plain session, as a
