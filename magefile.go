@@ -1,0 +1,38 @@
+//go:build mage
+
+// Targets for the blog labs: run them with `go tool mage <target>`, list them
+// with `go tool mage -l`. Each target is one call into an ordinary, tested
+// package or one go command; no logic lives here.
+package main
+
+import (
+	"github.com/magefile/mage/mg"
+	"github.com/magefile/mage/sh"
+)
+
+// Test runs the test suites.
+type Test mg.Namespace
+
+// All runs every test, with the race detector: the README's test command.
+func (Test) All() error { return goTest("-race", "./...") }
+
+// Short runs the tests that take seconds, skipping the slow ones (-short).
+func (Test) Short() error { return goTest("-short", "./...") }
+
+// Bench runs the benchmarks that back the performance claims.
+type Bench mg.Namespace
+
+// Runonce measures N replicas on a 1 s step (runonce vs goose's session locker, in-process and as processes) and the skip path.
+func (Bench) Runonce() error {
+	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./runonce/", "./runonce/cmd/runonce/")
+}
+
+// Postgres runs throwaway PostgreSQL servers.
+type Postgres mg.Namespace
+
+// Temp starts a throwaway PostgreSQL, prints its DSN, and removes it on Ctrl-C.
+func (Postgres) Temp() error { return sh.RunV("go", "run", "./tools/cmd/pgtemp") }
+
+func goTest(args ...string) error {
+	return sh.RunV("go", append([]string{"test"}, args...)...)
+}
