@@ -6,9 +6,22 @@
 package main
 
 import (
+	"context"
+	"os"
+
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
+
+	"github.com/bloglabs/labs/ci-preemptible/cisim"
 )
+
+// Lab runs the hands-on labs.
+type Lab mg.Namespace
+
+// Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.
+func (Lab) Preemptible(ctx context.Context) error {
+	return cisim.RunPreemptibleLab(ctx, os.Stdout, "out/preemptible.svg")
+}
 
 // Test runs the test suites.
 type Test mg.Namespace
@@ -25,6 +38,11 @@ type Bench mg.Namespace
 // Runonce measures N replicas on a 1 s step (runonce vs goose's session locker, in-process and as processes) and the skip path.
 func (Bench) Runonce() error {
 	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./runonce/", "./runonce/cmd/runonce/")
+}
+
+// Sim measures the CI simulator: jobs simulated per second at 10^4, 10^5 and 10^6 jobs.
+func (Bench) Sim() error {
+	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./ci-preemptible/sim/")
 }
 
 // Postgres runs throwaway PostgreSQL servers.
