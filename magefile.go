@@ -7,12 +7,14 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
 	"github.com/bloglabs/labs/ci-preemptible/cisim"
+	"github.com/bloglabs/labs/tools/pgimage"
 )
 
 // Lab runs the hands-on labs.
@@ -43,6 +45,15 @@ func (Bench) Runonce() error {
 // Sim measures the CI simulator: jobs simulated per second at 10^4, 10^5 and 10^6 jobs.
 func (Bench) Sim() error {
 	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./ci-preemptible/sim/")
+}
+
+// Images builds container images without a registry.
+type Images mg.Namespace
+
+// Postgres builds the offline PostgreSQL image (Debian packages via debootstrap, the official image's entrypoint contract) unless it exists.
+func (Images) Postgres(ctx context.Context) error {
+	_, err := pgimage.Build(ctx, pgimage.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	return err
 }
 
 // Postgres runs throwaway PostgreSQL servers.
