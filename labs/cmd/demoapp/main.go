@@ -1,0 +1,19 @@
+// Command demoapp is the service the race labs deploy; see package
+// github.com/bloglabs/labs/labs/demoapp.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bloglabs/labs/labs/demoapp"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	err := demoapp.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(demoapp.ExitCode(err))
+}
