@@ -1,0 +1,23 @@
+// Command lab runs the race labs: go run ./labs/cmd/lab race|fix|compare
+// [flags]. See package github.com/bloglabs/labs/labs/labcli.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bloglabs/labs/labs/labcli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := labcli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lab:", err)
+	}
+	os.Exit(labcli.ExitCode(err))
+}

@@ -1,0 +1,130 @@
+package binaries
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Module is this repository's module path.
+const Module = "github.com/bloglabs/labs"
+
+// Program is a main package of the module.
+type Program struct {
+	// Name of the binary, which is also the image name in a spec.
+	Name string
+	// Dir is the package's folder relative to the module root.
+	Dir string
+}
+
+// The programs the labs deploy.
+var (
+	Demoapp = Program{Name: "demoapp", Dir: "labs/cmd/demoapp"}
+	Runonce = Program{Name: "runonce", Dir: "runonce/cmd/runonce"}
+)
+
+// ErrNoSource is returned by [Build] when a program's package is not in the
+// module (yet).
+var ErrNoSource = errors.New("no such main package in the module")
+
+// ModuleRoot finds the module's root folder by walking up from the working
+// directory.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("binaries: %w", err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			if modulePath(b) == Module {
+				return d, nil
+			}
+		}
+		if d == filepath.Dir(d) {
+			return "", fmt.Errorf("binaries: %s is not inside module %s: run the lab from the repository (cd into it first)", dir, Module)
+		}
+	}
+}
+
+func modulePath(gomod []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(gomod))
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
+	}
+	return ""
+}
+
+// DefaultDir is where labs keep their binaries: a folder in the user's
+// cache.
+func DefaultDir() (string, error) {
+	c, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("binaries: %w", err)
+	}
+	return filepath.Join(c, "bloglabs", "labs-bin"), nil
+}
+
+// HasSource reports whether p's package exists under root.
+func HasSource(root string, p Program) bool {
+	m, _ := filepath.Glob(filepath.Join(root, p.Dir, "*.go"))
+	for _, f := range m {
+		if !strings.HasSuffix(f, "_test.go") {
+			return true
+		}
+	}
+	return false
+}
+
+// Build builds progs from the module at root into dir. Each binary is built
+// into a fresh folder and renamed into place, so a lab running an older copy
+// is not disturbed.
+func Build(ctx context.Context, root, dir string, progs ...Program) error {
+	for _, p := range progs {
+		if !HasSource(root, p) {
+			return fmt.Errorf("binaries: %s (./%s): %w", p.Name, p.Dir, ErrNoSource)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("binaries: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dir, ".build-")
+	if err != nil {
+		return fmt.Errorf("binaries: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	args := []string{"build", "-o", tmp + string(filepath.Separator)}
+	for _, p := range progs {
+		args = append(args, "./"+filepath.ToSlash(p.Dir))
+	}
+	cmd := exec.CommandContext(ctx, goTool(), args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("binaries: go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	for _, p := range progs {
+		if err := os.Rename(filepath.Join(tmp, p.Name), filepath.Join(dir, p.Name)); err != nil {
+			return fmt.Errorf("binaries: %w", err)
+		}
+	}
+	return nil
+}
+
+// goTool finds the go command: on PATH, else in $GOROOT/bin.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go")
+	}
+	return "go"
+}
