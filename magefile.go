@@ -14,11 +14,23 @@ import (
 	"github.com/magefile/mage/sh"
 
 	"github.com/bloglabs/labs/ci-preemptible/cisim"
+	"github.com/bloglabs/labs/labs/labcli"
 	"github.com/bloglabs/labs/tools/pgimage"
 )
 
 // Lab runs the hands-on labs.
 type Lab mg.Namespace
+
+// Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
+func (Lab) Race(ctx context.Context) error { return labcli.Run(ctx, []string{"race"}, os.Stdout, os.Stderr) }
+
+// Fix runs the same app with runonce as its initContainer: one replica migrates, the others wait and skip.
+func (Lab) Fix(ctx context.Context) error { return labcli.Run(ctx, []string{"fix"}, os.Stdout, os.Stderr) }
+
+// Compare runs no lock, the post's LOCK TABLE, goose's session locker and runonce side by side, with and without CREATE INDEX CONCURRENTLY.
+func (Lab) Compare(ctx context.Context) error {
+	return labcli.Run(ctx, []string{"compare"}, os.Stdout, os.Stderr)
+}
 
 // Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.
 func (Lab) Preemptible(ctx context.Context) error {
