@@ -92,7 +92,10 @@ wait:
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	if runErrVal != nil {
+	// Whichever failed first ended the run; the other may only report
+	// being cancelled by that (a runtime still setting up says "context
+	// canceled" when the watcher's failure stopped it).
+	if runErrVal != nil && (runReturned || watchFailed == nil) {
 		return nil, fmt.Errorf("lab: runtime %s: %w", c.Runtime.Name(), runErrVal)
 	}
 	if watchFailed != nil {

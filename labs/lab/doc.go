@@ -16,8 +16,9 @@
 //     replica is ready, peak connections.
 //
 // The engine consumes two seams, defined here: a [Runtime] runs a
-// [spec.Deployment] (labs/runtime/process now; docker and kind later) and a
-// [Postgres] provides databases (labs/postgres/embedded now). Everything a
+// [spec.Deployment] (labs/runtime/process, docker and kind) and a
+// [Postgres] provides databases (labs/postgres/embedded, tcpostgres and
+// dsn). Everything a
 // runtime must know is in the spec; everything the lab learns comes back as
 // runtime events, the app's own event lines, and the database.
 //

@@ -18,14 +18,16 @@ var ErrNotShown = errors.New("the lab did not show what it exists to show")
 
 // Runtime runs every replica of a Deployment, released together, until ctx
 // is done, then stops them and returns. It reports what happens through sink,
-// one call at a time. labs/runtime/process implements it.
+// one call at a time. labs/runtime/process, docker and kind implement it.
+// A runtime may name each replica's pod itself (Event.Pod): the lab then
+// reports and matches the database's records by that name.
 type Runtime interface {
 	Name() string
 	Run(ctx context.Context, d spec.Deployment, sink func(runtime.Event)) error
 }
 
 // Postgres is a running server a lab creates its databases on.
-// labs/postgres/embedded implements it.
+// labs/postgres/embedded, tcpostgres and dsn implement it.
 type Postgres interface {
 	// Describe names the server for a report ("embedded PostgreSQL 15.14").
 	Describe() string

@@ -62,6 +62,12 @@ func (r *recorder) sink(e runtime.Event) {
 		return
 	}
 	s := r.reps[e.Replica]
+	if e.Pod != "" {
+		// A runtime may name a replica's pod itself: on kind the
+		// Deployment's pods are demo-7c9d8-x2x4q, and the database records
+		// the step's runs under that name.
+		s.name = e.Pod
+	}
 	switch e.Kind {
 	case runtime.Output:
 		s.output(e)

@@ -126,3 +126,27 @@ func TestStrategiesValidate(t *testing.T) {
 		t.Errorf("runonce command %q", got)
 	}
 }
+
+// On kind a Deployment names its pods (demo-7c9d8f6b5-x2x4q), and the
+// database records the step's runs under those names: the runtime's name
+// wins over the spec's.
+func TestRecorderTakesPodNamesFromTheRuntime(t *testing.T) {
+	t.Parallel()
+	t0 := time.Now()
+	r := newRecorder(2, func(i int) string { return []string{"demo-0", "demo-1"}[i] })
+	for _, e := range []runtime.Event{
+		{Time: t0, Replica: -1, Kind: runtime.Released},
+		{Time: t0, Replica: 0, Pod: "demo-7c9d8f6b5-x2x4q", Kind: runtime.Started, Container: "app"},
+		{Time: t0, Replica: 0, Pod: "demo-7c9d8f6b5-x2x4q", Kind: runtime.Ready, Container: "app"},
+		{Time: t0, Replica: 1, Kind: runtime.GaveUp},
+	} {
+		r.sink(e)
+	}
+	reps := r.replicas(map[string]int{"demo-7c9d8f6b5-x2x4q": 1})
+	if reps[0].Name != "demo-7c9d8f6b5-x2x4q" || reps[0].RanStep != 1 || reps[0].Outcome != report.Ran {
+		t.Errorf("replica 0 = %+v; want the runtime's pod name, with the database's run", reps[0])
+	}
+	if reps[1].Name != "demo-1" {
+		t.Errorf("replica 1 = %q; a replica the runtime never named keeps the spec's name", reps[1].Name)
+	}
+}

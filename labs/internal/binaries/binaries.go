@@ -83,10 +83,25 @@ func HasSource(root string, p Program) bool {
 	return false
 }
 
-// Build builds progs from the module at root into dir. Each binary is built
-// into a fresh folder and renamed into place, so a lab running an older copy
-// is not disturbed.
+// Target says what to build for. The zero value is this machine, as `go
+// build` builds by default.
+type Target struct {
+	// GOOS and GOARCH, when set, cross-compile.
+	GOOS, GOARCH string
+	// Static builds with CGO_ENABLED=0, trimmed and stripped: a binary that
+	// runs in an image FROM scratch.
+	Static bool
+}
+
+// Build builds progs from the module at root into dir, for this machine.
 func Build(ctx context.Context, root, dir string, progs ...Program) error {
+	return BuildFor(ctx, root, dir, Target{}, progs...)
+}
+
+// BuildFor builds progs from the module at root into dir, for t. Each
+// binary is built into a fresh folder and renamed into place, so a lab
+// running an older copy is not disturbed.
+func BuildFor(ctx context.Context, root, dir string, t Target, progs ...Program) error {
 	for _, p := range progs {
 		if !HasSource(root, p) {
 			return fmt.Errorf("binaries: %s (./%s): %w", p.Name, p.Dir, ErrNoSource)
@@ -101,11 +116,23 @@ func Build(ctx context.Context, root, dir string, progs ...Program) error {
 	}
 	defer os.RemoveAll(tmp)
 	args := []string{"build", "-o", tmp + string(filepath.Separator)}
+	env := os.Environ()
+	if t.Static {
+		args = append(args, "-trimpath", "-ldflags=-s -w")
+		env = append(env, "CGO_ENABLED=0")
+	}
+	if t.GOOS != "" {
+		env = append(env, "GOOS="+t.GOOS)
+	}
+	if t.GOARCH != "" {
+		env = append(env, "GOARCH="+t.GOARCH)
+	}
 	for _, p := range progs {
 		args = append(args, "./"+filepath.ToSlash(p.Dir))
 	}
 	cmd := exec.CommandContext(ctx, goTool(), args...)
 	cmd.Dir = root
+	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("binaries: go %s: %w\n%s", strings.Join(args, " "), err, out)

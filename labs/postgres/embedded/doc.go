@@ -6,5 +6,8 @@
 // them.
 //
 // The lab engine consumes it through its Postgres interface; the
-// testcontainers and dsn providers will sit beside this package.
+// testcontainers (tcpostgres) and dsn providers sit beside this package.
+// Replicas in containers reach it through a relay the docker and kind
+// runtimes put on their network's gateway ([Server.Backend] says it is on
+// this machine's loopback).
 package embedded

@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
+	"net"
+	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/bloglabs/labs/labs/postgres"
+	"github.com/bloglabs/labs/labs/runtime"
 	"github.com/bloglabs/labs/tools/pgtemp"
 )
 
@@ -39,20 +40,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded postgres: %w", err)
 	}
-	s := &Server{pg: pg}
-	conn, err := pgx.Connect(ctx, pg.DSN())
+	v, err := postgres.Version(ctx, pg.DSN())
 	if err != nil {
 		_ = pg.Stop()
-		return nil, fmt.Errorf("embedded postgres: connect: %w", err)
+		return nil, fmt.Errorf("embedded postgres: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var v string
-	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
-		_ = pg.Stop()
-		return nil, fmt.Errorf("embedded postgres: version: %w", err)
-	}
-	// "15.14 (Debian 15.14-0+deb12u1)" → "15.14"
-	s.version, _, _ = strings.Cut(v, " ")
+	s := &Server{pg: pg, version: v}
 	return s, nil
 }
 
@@ -70,6 +63,12 @@ func (s *Server) CreateDatabase(ctx context.Context, name string) (string, error
 
 // AdminDSN is the DSN of the server's maintenance database ("postgres").
 func (s *Server) AdminDSN() string { return s.pg.DSNFor("postgres") }
+
+// Backend is the server as a runtime that runs replicas in containers sees
+// it: an address on this machine's loopback.
+func (s *Server) Backend() runtime.Backend {
+	return runtime.Backend{Name: "postgres", Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.pg.Port()))}
+}
 
 // Stop ends the server and removes its files.
 func (s *Server) Stop() error { return s.pg.Stop() }

@@ -1,13 +1,11 @@
 package process
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,18 +44,6 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.BackoffInitial <= 0 {
-		o.BackoffInitial = 200 * time.Millisecond
-	}
-	if o.BackoffMax <= 0 {
-		o.BackoffMax = 2 * time.Second
-	}
-	if o.MaxRestarts == 0 {
-		o.MaxRestarts = 5
-	}
-	if o.MaxRestarts < 0 {
-		o.MaxRestarts = 0
-	}
 	if o.ProbePeriod <= 0 {
 		o.ProbePeriod = 50 * time.Millisecond
 	}
@@ -70,11 +56,15 @@ func (o Options) withDefaults() Options {
 // Runtime runs deployments as local processes. It is safe for concurrent
 // use; each Run is independent.
 type Runtime struct {
-	opts Options
+	opts   Options
+	policy runtime.RestartPolicy
 }
 
 // New returns a process runtime.
-func New(opts Options) *Runtime { return &Runtime{opts: opts.withDefaults()} }
+func New(opts Options) *Runtime {
+	policy := runtime.RestartPolicy{BackoffInitial: opts.BackoffInitial, BackoffMax: opts.BackoffMax, MaxRestarts: opts.MaxRestarts}
+	return &Runtime{opts: opts.withDefaults(), policy: policy.WithDefaults()}
+}
 
 // Name is "process".
 func (r *Runtime) Name() string { return "process" }
@@ -99,184 +89,58 @@ func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtime.
 			return fmt.Errorf("process runtime: %w", err)
 		}
 	}
-	var mu sync.Mutex
-	emit := func(e runtime.Event) {
-		if e.Time.IsZero() {
-			e.Time = time.Now()
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		sink(e)
-	}
-	g, err := newGate(d.Replicas)
+	// The gate: each pod's first process is a shell that reads fd 3, the
+	// read end of one pipe; closing the write end releases them all at once.
+	gr, gw, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("process runtime: %w", err)
+		return fmt.Errorf("process runtime: start gate: %w", err)
 	}
-	defer g.close()
-
-	var wg sync.WaitGroup
-	for i := range d.Replicas {
-		p := &pod{r: r, d: d, i: i, name: d.PodName(i), emit: emit, gate: g}
-		wg.Go(func() { p.run(ctx) })
-	}
-	// Release once every pod's first process waits at the gate, or give up
-	// waiting when the run ends first (then the gated processes get EOF, exec
-	// and are stopped like any other).
-	select {
-	case <-g.allWaiting:
-	case <-ctx.Done():
-	}
-	g.release()
-	if ctx.Err() == nil {
-		emit(runtime.Event{Time: g.releasedAt, Replica: -1, Kind: runtime.Released})
-	}
-	wg.Wait()
+	defer gr.Close()
+	runtime.RunPods(ctx, d, sink, func() { _ = gw.Close() }, func(ctx context.Context, rp runtime.Pod, t *runtime.Ticket, emit func(runtime.Event)) {
+		p := &pod{Pod: rp, r: r, emit: emit, ticket: t, gate: gr}
+		p.run(ctx)
+	})
 	return nil
 }
 
-// gate holds processes until released: each gated process reads fd 3, the
-// read end of one pipe; closing the write end releases them all at once.
-type gate struct {
-	r, w       *os.File
-	mu         sync.Mutex
-	waiting    int
-	allWaiting chan struct{}
-	released   chan struct{}
-	releasedAt time.Time
-	once       sync.Once
-}
-
-func newGate(n int) (*gate, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("start gate: %w", err)
-	}
-	return &gate{r: r, w: w, waiting: n, allWaiting: make(chan struct{}), released: make(chan struct{})}, nil
-}
-
-// arrived counts one pod whose first process waits (or failed to start).
-func (g *gate) arrived() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.waiting--
-	if g.waiting == 0 {
-		close(g.allWaiting)
-	}
-}
-
-func (g *gate) release() {
-	g.once.Do(func() {
-		g.releasedAt = time.Now()
-		_ = g.w.Close()
-		close(g.released)
-	})
-}
-
-func (g *gate) close() {
-	g.release()
-	_ = g.r.Close()
-}
-
 type pod struct {
-	r    *Runtime
-	d    spec.Deployment
-	i    int
-	name string
-	emit func(runtime.Event)
-	gate *gate
-
-	gated    bool // the pod's first process has gone through the gate
-	restarts int
-	backoff  time.Duration
-	port     int
-}
-
-func (p *pod) event(kind runtime.Kind, c spec.Container, init bool, attempt int) runtime.Event {
-	return runtime.Event{Replica: p.i, Pod: p.name, Kind: kind, Container: c.Name, Init: init, Attempt: attempt}
+	runtime.Pod
+	r      *Runtime
+	emit   func(runtime.Event)
+	ticket *runtime.Ticket
+	gate   *os.File // the gate pipe's read end
+	port   int
 }
 
 func (p *pod) run(ctx context.Context) {
-	// Whatever happens below, the gate must not wait for this pod forever.
-	defer p.arriveIfFirst()
-	if p.d.Container.Port != 0 {
+	if p.Spec.Container.Port != 0 {
 		port, err := freePort()
 		if err != nil {
-			p.emit(runtime.Event{Replica: p.i, Pod: p.name, Kind: runtime.GaveUp, Detail: err.Error()})
+			p.emit(runtime.Event{Replica: p.Index, Pod: p.Name, Kind: runtime.GaveUp, Detail: err.Error()})
 			return
 		}
 		p.port = port
 	}
-	p.backoff = p.r.opts.BackoffInitial
-	for _, c := range p.d.InitContainers {
-		for attempt := 0; ; attempt++ {
-			code, detail := p.runContainer(ctx, c, true, attempt)
-			if ctx.Err() != nil {
-				return
-			}
-			if code == 0 {
-				e := p.event(runtime.InitDone, c, true, attempt)
-				p.emit(e)
-				break
-			}
-			e := p.event(runtime.Crashed, c, true, attempt)
-			e.ExitCode, e.Detail = code, detail
-			p.emit(e)
-			if !p.backOff(ctx) {
-				return
-			}
-		}
-	}
-	for attempt := 0; ; attempt++ {
-		code, detail := p.runContainer(ctx, p.d.Container, false, attempt)
-		if ctx.Err() != nil {
-			return
-		}
-		e := p.event(runtime.Crashed, p.d.Container, false, attempt)
-		e.ExitCode, e.Detail = code, detail
-		p.emit(e)
-		if !p.backOff(ctx) {
-			return
-		}
-	}
+	runtime.RunPod(ctx, p.Pod, p.r.policy, p.runContainer, p.emit)
 }
 
-// backOff waits before a restart, or gives up (and waits for the end of the
-// run) when the pod has been restarted often enough. It reports whether to
-// restart.
-func (p *pod) backOff(ctx context.Context) bool {
-	if p.restarts >= p.r.opts.MaxRestarts {
-		p.emit(runtime.Event{Replica: p.i, Pod: p.name, Kind: runtime.GaveUp,
-			Detail: fmt.Sprintf("%d restarts", p.restarts)})
-		<-ctx.Done()
-		return false
-	}
-	t := time.NewTimer(p.backoff)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-	}
-	p.restarts++
-	p.backoff = min(2*p.backoff, p.r.opts.BackoffMax)
-	return true
-}
-
-// runContainer runs one process of c to its end and returns its exit code
-// and, when it failed, the last line it wrote (the likeliest reason).
-func (p *pod) runContainer(ctx context.Context, c spec.Container, init bool, attempt int) (int, string) {
+// runContainer runs one process of a container to its end and returns its
+// exit code and, when it failed, the last line it wrote (the likeliest
+// reason).
+func (p *pod) runContainer(ctx context.Context, a runtime.Attempt) (int, string) {
+	c := a.Container
 	env := p.env(c)
 	path, err := p.lookPath(c.Command[0])
 	if err != nil {
-		p.arriveIfFirst()
+		p.ticket.Arrive()
 		return -1, err.Error()
 	}
-	gated := !p.gated
+	gated := p.ticket.Pending()
 	args := c.Command[1:]
 	cmd := exec.Command(path, args...)
 	if gated {
 		cmd = exec.Command("/bin/sh", append([]string{"-c", gateScript, "gate", path}, args...)...)
-		cmd.ExtraFiles = []*os.File{p.gate.r}
+		cmd.ExtraFiles = []*os.File{p.gate}
 	}
 	cmd.Env = env
 	cmd.Dir = os.TempDir()
@@ -284,73 +148,42 @@ func (p *pod) runContainer(ctx context.Context, c spec.Container, init bool, att
 	stdout, err1 := cmd.StdoutPipe()
 	stderr, err2 := cmd.StderrPipe()
 	if err := errors.Join(err1, err2); err != nil {
-		p.arriveIfFirst()
+		p.ticket.Arrive()
 		return -1, err.Error()
 	}
 	var logf io.Writer
-	if p.r.opts.LogDir != "" {
-		f, err := os.OpenFile(filepath.Join(p.r.opts.LogDir, p.name+"."+c.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err == nil {
-			defer f.Close()
-			fmt.Fprintf(f, "--- %s attempt %d\n", time.Now().Format(time.RFC3339Nano), attempt)
-			logf = f
-		}
+	if f := runtime.OpenLog(p.r.opts.LogDir, p.Name, c.Name, a.N); f != nil {
+		defer f.Close()
+		logf = f
 	}
 	if err := cmd.Start(); err != nil {
-		p.arriveIfFirst()
+		p.ticket.Arrive()
 		return -1, fmt.Sprintf("start %s: %v", c.Command[0], err)
 	}
 	startedAt := time.Now()
 	if gated {
-		p.arriveIfFirst()
+		p.ticket.Arrive()
 		select {
-		case <-p.gate.released:
-			startedAt = p.gate.releasedAt
+		case <-p.ticket.Released():
+			startedAt = p.ticket.ReleasedAt()
 		case <-ctx.Done():
 		}
 	}
-	kind := runtime.Started
-	detail := ""
-	if attempt > 0 {
-		kind = runtime.Restarted
-		detail = fmt.Sprintf("restart %d of the pod", p.restarts)
-	}
-	e := p.event(kind, c, init, attempt)
-	e.Time, e.Detail = startedAt, detail
-	p.emit(e)
+	p.emit(p.StartEvent(a, startedAt))
 
-	var lastMu sync.Mutex
-	last := ""
+	out := runtime.NewLines(p.Pod, a, logf, p.emit)
 	var readers sync.WaitGroup
-	for stream, rd := range map[string]io.Reader{"stdout": stdout, "stderr": stderr} {
-		readers.Go(func() {
-			sc := bufio.NewScanner(rd)
-			sc.Buffer(make([]byte, 64*1024), 1024*1024)
-			for sc.Scan() {
-				line := sc.Text()
-				if logf != nil {
-					lastMu.Lock()
-					fmt.Fprintf(logf, "%s %s\n", stream, line)
-					lastMu.Unlock()
-				}
-				if strings.TrimSpace(line) == "" {
-					continue
-				}
-				if stream == "stderr" {
-					lastMu.Lock()
-					last = line
-					lastMu.Unlock()
-				}
-				ev := p.event(runtime.Output, c, init, attempt)
-				ev.Stream, ev.Detail = stream, line
-				p.emit(ev)
-			}
-		})
-	}
+	readers.Go(func() { out.Read("stdout", stdout) })
+	readers.Go(func() { out.Read("stderr", stderr) })
 
 	exited := make(chan struct{})
-	if !init && c.Readiness != nil {
-		go p.probe(ctx, c, attempt, exited)
+	if !a.Init && c.Readiness != nil {
+		url := fmt.Sprintf("http://127.0.0.1:%d%s", p.port, c.Readiness.Path)
+		go func() {
+			if runtime.ProbeHTTP(ctx, url, p.r.opts.ProbePeriod, exited) {
+				p.emit(p.Event(runtime.Ready, a))
+			}
+		}()
 	}
 	stopped := make(chan struct{})
 	go func() {
@@ -365,17 +198,7 @@ func (p *pod) runContainer(ctx context.Context, c spec.Container, init bool, att
 	err = cmd.Wait()
 	close(exited)
 	<-stopped
-	code := exitCode(cmd.ProcessState, err)
-	lastMu.Lock()
-	defer lastMu.Unlock()
-	return code, last
-}
-
-func (p *pod) arriveIfFirst() {
-	if !p.gated {
-		p.gated = true
-		p.gate.arrived()
-	}
+	return exitCode(cmd.ProcessState, err), out.LastStderr()
 }
 
 func (p *pod) env(c spec.Container) []string {
@@ -387,8 +210,8 @@ func (p *pod) env(c spec.Container) []string {
 		{Name: "PATH", Value: path},
 		{Name: "HOME", Value: os.Getenv("HOME")},
 		{Name: "TMPDIR", Value: os.TempDir()},
-		{Name: "POD_NAME", Value: p.name},
-		{Name: "HOSTNAME", Value: p.name},
+		{Name: "POD_NAME", Value: p.Name},
+		{Name: "HOSTNAME", Value: p.Name},
 	}
 	if p.port != 0 {
 		base = append(base, spec.EnvVar{Name: "PORT", Value: strconv.Itoa(p.port)})
@@ -421,43 +244,6 @@ func (p *pod) lookPath(name string) (string, error) {
 		return "", fmt.Errorf("%s: not in the image folder %q nor on PATH: %w", name, p.r.opts.BinDir, err)
 	}
 	return path, nil
-}
-
-// probe polls the readiness endpoint until it answers 2xx (one Ready event),
-// the process exits, or the run ends.
-func (p *pod) probe(ctx context.Context, c spec.Container, attempt int, exited <-chan struct{}) {
-	client := &http.Client{Timeout: time.Second}
-	url := fmt.Sprintf("http://127.0.0.1:%d%s", p.port, c.Readiness.Path)
-	t := time.NewTicker(p.r.opts.ProbePeriod)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-exited:
-			return
-		case <-t.C:
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			select {
-			case <-exited:
-				return
-			default:
-			}
-			p.emit(p.event(runtime.Ready, c, false, attempt))
-			return
-		}
-	}
 }
 
 // stop ends a process and its children (its process group): SIGTERM, then
