@@ -130,25 +130,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	log.Debug("initdb done", "took", time.Since(t0).Round(time.Millisecond))
 
-	// A free port found by listening on :0 can be taken by another server
-	// between our check and postgres binding it (parallel test packages);
-	// retry with a new port when that happens.
-	for attempt := 0; ; attempt++ {
-		port := opts.Port
-		if port == 0 {
-			if port, err = freePort(); err != nil {
-				return nil, err
-			}
-		}
-		s.opts.Port = port
-		err = s.start(ctx)
-		if err == nil {
-			break
-		}
-		if opts.Port != 0 || attempt >= 4 || !errors.Is(err, errPortInUse) {
-			return nil, err
-		}
-		log.Debug("port taken, retrying", "port", port)
+	if err := s.startOnPort(ctx, opts.Port); err != nil {
+		return nil, err
 	}
 	if opts.Database != "postgres" {
 		if err := s.CreateDatabase(ctx, opts.Database); err != nil {
@@ -417,6 +400,31 @@ func (s *Server) initdb(ctx context.Context) error {
 }
 
 var errPortInUse = errors.New("port in use")
+
+// startOnPort starts the server on port, or on a free one when port is 0.
+// A free port found by listening on :0 can be taken by another server
+// between our check and postgres binding it (parallel test packages); it
+// retries with a new port when that happens.
+func (s *Server) startOnPort(ctx context.Context, port int) error {
+	for attempt := 0; ; attempt++ {
+		p := port
+		if p == 0 {
+			var err error
+			if p, err = freePort(); err != nil {
+				return err
+			}
+		}
+		s.opts.Port = p
+		err := s.start(ctx)
+		if err == nil {
+			return nil
+		}
+		if port != 0 || attempt >= 4 || !errors.Is(err, errPortInUse) {
+			return err
+		}
+		s.log.Debug("port taken, retrying", "port", p)
+	}
+}
 
 func (s *Server) start(ctx context.Context) error {
 	args := []string{"-D", s.dataDir, "-p", strconv.Itoa(s.opts.Port), "-k", s.sockDir}
