@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
 // SQLSTATEs that a connection attempt may meet while a fleet starts: the
@@ -52,6 +54,14 @@ func connConfig(base *pgx.ConnConfig, o Options) *pgx.ConnConfig {
 	}
 	cfg.StatementCacheCapacity = 0
 	cfg.DescriptionCacheCapacity = 0
+	// A cancelled wait (the holder waits on its lock connection between
+	// heartbeats) must only end the wait. pgx's default does that, with a
+	// read deadline; a cancel request, as some callers configure, could
+	// instead reach the server during the next heartbeat, cancel it, and
+	// fence a healthy holder.
+	cfg.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: pgConn.Conn()}
+	}
 	return cfg
 }
 
@@ -94,6 +104,12 @@ func retryable(err error) bool {
 		return dnsErr.IsTimeout || dnsErr.IsTemporary || dnsErr.IsNotFound && !strings.Contains(dnsErr.Name, ".")
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
+		return true
+	}
+	// The server closed the connection mid-handshake: it is shutting down
+	// or restarting (the fault suite's soak met "failed SASL auth:
+	// unexpected EOF" during a restart and gave up with 69).
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
 	var netErr net.Error

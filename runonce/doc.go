@@ -27,12 +27,30 @@
 //     mode, where session locks silently break.
 //   - The transaction carries a server-side lease: SET LOCAL
 //     idle_in_transaction_session_timeout = Lease. A heartbeat (SELECT 1)
-//     every Lease/5 keeps it alive. A holder that is partitioned or frozen
-//     stops heartbeating, and the server ends its session and frees the lock
+//     every Lease/5 keeps it alive, and between beats the holder waits on
+//     the connection itself. A holder that is partitioned or frozen stops
+//     heartbeating, and the server ends its session and frees the lock
 //     within Lease — not the hours a TCP keepalive takes. On the holder's
 //     side a heartbeat that fails or takes longer than Lease/5 fences the
 //     step: its context is cancelled with [ErrLockLost] at most 2×Lease/5
-//     after the last good heartbeat, well before the server frees the lock.
+//     after the last answered heartbeat, well before the server frees the
+//     lock. A session the server ends on its own (a restart, a crash,
+//     pg_terminate_backend) fences the step the moment the connection
+//     reports it, one round trip, not at the next heartbeat.
+//   - The lock is confirmed with a heartbeat just before the step starts,
+//     so an answer to the try-lock that arrived late (across a partition)
+//     never starts a step on a lock the server has already freed.
+//   - A new holder that finds a run still "running" whose holder is alive
+//     and connected (its ledger session answered a heartbeat within
+//     2×Lease/5: the holder beats that session too) waits for that holder to
+//     stop its step and close its run, at most Lease, before starting:
+//     the lock can be free while the earlier step is still stopping.
+//     Behind a transaction pooler, where sessions cannot be told apart, it
+//     gives an open run Lease/3.
+//   - While waiting, each statement is bounded by Lease: a connection that
+//     went silent (a partition, a forgotten NAT entry), or a session pooler
+//     that holds a replica's second connection back, makes it start over on
+//     new connections rather than sit until WaitTimeout.
 //   - The final status is written inside the lock's own transaction and
 //     committed with it, so the lock is never free while the ledger still
 //     says "running" for a finished run.
@@ -56,11 +74,19 @@
 //
 // # What "once" promises
 //
-// While the step's holder is alive and connected, no other replica runs it.
-// A holder that loses its connection stops its step (its context is
-// cancelled) before the server frees the lock, provided the step honours
-// cancellation within Lease − 2×Lease/5. A step that succeeded but whose
-// result could not be recorded (the database vanished at that instant) is
-// run again by the next holder: once means "at most once at a time, and
-// until it is recorded as succeeded".
+// No two replicas run the step at the same time while their holders are
+// alive: a holder that loses the lock stops its step (its context is
+// cancelled) before another can start, provided the step honours
+// cancellation within 3×Lease/5 (the CLI's SIGTERM, then SIGKILL after
+// --kill-grace, default Lease/3). With a Version, the step runs until it is
+// recorded as succeeded, and never after that.
+//
+// It does not promise that a successful step is never repeated: a holder
+// cut off from the database in the last 2×Lease/5 of its step, or between
+// its step's end and the commit of its result, cannot record the success;
+// the next holder runs the step again — after, never beside. Steps should
+// tolerate that (goose's version table does). Nor does it stop a step whose
+// runonce process is frozen (SIGSTOP, a VM paused longer than the lease) or
+// a step that ignores its cancellation: the server frees the lock after the
+// lease regardless. docs/runonce.md gives the measured bounds.
 package runonce

@@ -160,6 +160,42 @@ type abandonedRun struct {
 	Version *string
 }
 
+// runningRun is a ledger row still marked running.
+type runningRun struct {
+	ID        int64
+	Holder    string
+	StartedAt time.Time
+}
+
+func (l ledger) running(ctx context.Context, conn *pgx.Conn, name string) ([]runningRun, error) {
+	rows, err := conn.Query(ctx, `SELECT id, holder, started_at FROM `+l.table+` WHERE name = $1 AND status = 'running' ORDER BY id`, name)
+	if err != nil {
+		return nil, fmt.Errorf("read running runs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[runningRun])
+	if err != nil {
+		return nil, fmt.Errorf("read running runs: %w", err)
+	}
+	return out, nil
+}
+
+// heardFrom says whether a session named appName that was connected before
+// since, other than ours, ran a statement within the last d: its holder's
+// ledger heartbeat. It needs the sessions' application_name and
+// state_change, which pg_stat_activity shows for sessions of the same role
+// (or to members of pg_read_all_stats); others read as silent.
+func heardFrom(ctx context.Context, conn *pgx.Conn, appName string, since time.Time, d time.Duration, exclude uint32) (bool, error) {
+	var n int
+	err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+		WHERE application_name = $1 AND backend_start <= $2 AND pid <> pg_backend_pid() AND pid <> $3
+		  AND state_change > clock_timestamp() - $4::bigint * interval '1 millisecond'`,
+		appName, since, int64(exclude), d.Milliseconds()).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read sessions: %w", err)
+	}
+	return n > 0, nil
+}
+
 // markAbandoned closes the rows of holders that died mid-run. Only the lock's
 // holder calls it, so no live holder's row can be among them.
 func (l ledger) markAbandoned(ctx context.Context, conn *pgx.Conn, name string) ([]abandonedRun, error) {
@@ -184,6 +220,15 @@ func (l ledger) start(ctx context.Context, conn *pgx.Conn, name, version, holder
 		return 0, fmt.Errorf("record run: %w", err)
 	}
 	return id, nil
+}
+
+// status reads one run's status.
+func (l ledger) status(ctx context.Context, conn *pgx.Conn, id int64) (string, error) {
+	var st string
+	if err := conn.QueryRow(ctx, `SELECT status FROM `+l.table+` WHERE id = $1`, id).Scan(&st); err != nil {
+		return "", fmt.Errorf("read run %d: %w", id, err)
+	}
+	return st, nil
 }
 
 // finishSQL records the outcome; run inside the lock's transaction it commits

@@ -31,7 +31,10 @@ type Options struct {
 	RunTimeout time.Duration
 	// Lease is how long the server keeps the lock of a holder it no longer
 	// hears from (idle_in_transaction_session_timeout). The holder heartbeats
-	// every Lease/5. Defaults to 15 seconds; at least 1 second.
+	// every Lease/5 and stops the step at most 2×Lease/5 after the last
+	// answered heartbeat; the step then has 3×Lease/5 to stop. While
+	// waiting, a statement unanswered for a Lease starts the attempt over on
+	// new connections. Defaults to 15 seconds; at least 1 second.
 	Lease time.Duration
 	// TransactionPooler says the connection goes through PgBouncer (or
 	// another pooler) in transaction mode. LISTEN does not work there, so
@@ -109,6 +112,11 @@ func printable(s string) bool {
 // heartbeat is how often the holder proves it is alive; also the longest a
 // heartbeat may take before the holder assumes the lock is lost.
 func (o Options) heartbeat() time.Duration { return o.Lease / 5 }
+
+// fenceBound is the longest a holder that stopped hearing the server keeps
+// its step running before cancelling it: a beat sent Lease/5 after the last
+// answered one, timing out Lease/5 later.
+func (o Options) fenceBound() time.Duration { return 2 * o.heartbeat() }
 
 // Sentinel errors. Callers branch on them with errors.Is; the CLI maps each to
 // its own exit code.

@@ -394,3 +394,100 @@ func TestStatusShowsHolderAndWaiters(t *testing.T) {
 		t.Errorf("runs = %+v, want one running", st.Runs)
 	}
 }
+
+// terminateHolder ends the session holding name's lock, as a DBA's
+// pg_terminate_backend of an "idle in transaction" session would.
+func terminateHolder(t *testing.T, admin *pgx.Conn, name string) {
+	t.Helper()
+	key := runonce.LockKey(name)
+	var n int
+	err := admin.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid = $1::bigint::oid AND objid = $2::bigint::oid`,
+		int64(uint64(key)>>32), int64(uint32(uint64(key)))).Scan(&n)
+	if err != nil || n != 1 {
+		t.Fatalf("terminated %d sessions (%v), want the holder's one", n, err)
+	}
+}
+
+// The server ending the holder's session frees the lock at once; the holder
+// must not wait for its next heartbeat (Lease/5, here 2 s) to stop the step.
+func TestServerEndingTheSessionFencesAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	admin := b.conn(t)
+	opts := runonce.Options{Name: "ended", Version: "v1", Lease: 10 * time.Second, Logger: quiet()}
+	running := make(chan struct{})
+	stopped := make(chan time.Time, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, err := runonce.Do(context.Background(), b.cfg, opts, func(ctx context.Context) error {
+			close(running)
+			<-ctx.Done()
+			stopped <- time.Now()
+			return context.Cause(ctx)
+		})
+		done <- err
+	}()
+	<-running
+	time.Sleep(100 * time.Millisecond)
+	t0 := time.Now()
+	terminateHolder(t, admin, "ended")
+	select {
+	case at := <-stopped:
+		if d := at.Sub(t0); d > 500*time.Millisecond {
+			t.Errorf("step cancelled %v after the server ended the session, want at once (well under the 2s heartbeat)", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("step not cancelled 5s after the server ended the holder's session")
+	}
+	if err := <-done; !errors.Is(err, runonce.ErrLockLost) {
+		t.Errorf("err = %v, want ErrLockLost", err)
+	}
+}
+
+// When the lock is freed under a live holder (its session ended by the
+// server), the next holder waits for it to stop its step and close its run
+// before starting: no two steps at once, even when the first takes a while
+// to stop.
+func TestTakeoverWaitsForEarlierHolderToStop(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	admin := b.conn(t)
+	opts := runonce.Options{Name: "handover", Version: "v1", Lease: 3 * time.Second, Logger: quiet()}
+	running := make(chan struct{})
+	var aStopped, bStarted time.Time
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		o := opts
+		o.Holder = "pod-a"
+		_, err := runonce.Do(context.Background(), b.cfg, o, func(ctx context.Context) error {
+			close(running)
+			<-ctx.Done()
+			time.Sleep(400 * time.Millisecond) // cleaning up
+			aStopped = time.Now()
+			return context.Cause(ctx)
+		})
+		if !errors.Is(err, runonce.ErrLockLost) {
+			t.Errorf("pod-a: err = %v, want ErrLockLost", err)
+		}
+	})
+	<-running
+	wg.Go(func() {
+		o := opts
+		o.Holder = "pod-b"
+		res, err := runonce.Do(context.Background(), b.cfg, o, func(context.Context) error {
+			bStarted = time.Now()
+			return nil
+		})
+		if err != nil || !res.Ran {
+			t.Errorf("pod-b: ran=%v err=%v, want it to take over and run", res.Ran, err)
+		}
+	})
+	time.Sleep(500 * time.Millisecond) // pod-b polls
+	terminateHolder(t, admin, "handover")
+	wg.Wait()
+	if !bStarted.After(aStopped) {
+		t.Errorf("pod-b's step started %v before pod-a's step stopped; want after", aStopped.Sub(bStarted))
+	}
+	assertStatuses(t, b, "handover", runonce.StatusInterrupted, runonce.StatusSucceeded)
+}

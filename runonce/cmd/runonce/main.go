@@ -18,7 +18,9 @@
 //	     or a fatal error talking to it
 //	70   internal error (a bug: please report it)
 //	75   timed out waiting for the lock (or for the database to come up)
-//	76   lock lost while the command ran: it was stopped (SIGTERM, then SIGKILL)
+//	76   lock lost while the command ran: it was stopped (SIGTERM, then SIGKILL
+//	     after --kill-grace); or it finished but its result could not be
+//	     recorded, so the next replica will run it again
 //	77   refused: the target is a hot standby
 //	124  the command passed --run-timeout and was stopped
 //	126  the command is not executable

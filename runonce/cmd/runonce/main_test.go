@@ -435,6 +435,11 @@ func TestBadInput(t *testing.T) {
 	wrongPW := fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", u.User, secret, u.Host, u.Port, u.Database)
 	missingDB := fmt.Sprintf("postgres://%s:%s@%s:%d/no_such_db?sslmode=disable", u.User, u.Password, u.Host, u.Port)
 	refused := fmt.Sprintf("postgres://u:%s@127.0.0.1:1/db?sslmode=disable", secret)
+	wrongPWKV := fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=disable", u.Host, u.Port, u.User, secret, u.Database)
+	notExec := filepath.Join(t.TempDir(), "migrate.sh")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\nexit 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ok := []string{"--", "true"}
 	for _, tc := range []struct {
 		name   string
@@ -454,10 +459,23 @@ func TestBadInput(t *testing.T) {
 		{"no command", []string{"--dsn", dsn, "--name", "x"}, exitUsage, "no command"},
 		{"command not found", []string{"--dsn", dsn, "--name", "x", "--", "no-such-command-xyz"}, exitNotFound, "not found"},
 		{"bad wait timeout", append([]string{"--dsn", dsn, "--name", "x", "--wait-timeout", "soon"}, ok...), exitUsage, "wait-timeout"},
+		{"empty name given", append([]string{"--dsn", dsn, "--name", ""}, ok...), exitUsage, "name is required"},
+		{"name with a newline", append([]string{"--dsn", dsn, "--name", "a\nb"}, ok...), exitUsage, "control characters"},
+		{"overlong version", append([]string{"--dsn", dsn, "--name", "x", "--version", strings.Repeat("v", 201)}, ok...), exitUsage, "version"},
+		{"lease too short", append([]string{"--dsn", dsn, "--name", "x", "--lease", "100ms"}, ok...), exitUsage, "lease"},
+		{"nothing after --", []string{"--dsn", dsn, "--name", "x", "--"}, exitUsage, "no command"},
+		{"command not executable", []string{"--dsn", dsn, "--name", "x", "--", notExec}, exitNotExec, "cannot be run"},
+		{"wrong password, key=value DSN", append([]string{"--dsn", wrongPWKV, "--name", "x"}, ok...), exitUnavailable, "password authentication failed"},
+		{"wrong password in RUNONCE_DSN", append([]string{"--name", "x"}, ok...), exitUnavailable, "password authentication failed"},
+		{"status, wrong password", []string{"status", "--dsn", wrongPW}, exitUnavailable, "password authentication failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := runCLI(t, []string{"PGPASSWORD=" + secret}, tc.args...)
+			env := []string{"PGPASSWORD=" + secret}
+			if !slices.Contains(tc.args, "--dsn") {
+				env = append(env, "RUNONCE_DSN="+wrongPW)
+			}
+			code, stdout, stderr := runCLI(t, env, tc.args...)
 			if code != tc.code {
 				t.Errorf("exit = %d, want %d; stderr:\n%s", code, tc.code, stderr)
 			}

@@ -179,6 +179,13 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if c.killGrace == 0 {
 		c.killGrace = c.lease / 3
 	}
+	if c.killGrace > c.lease*3/5 {
+		// A partitioned holder stops its step at most 2×lease/5 after its
+		// last heartbeat; the server frees the lock at lease. A longer grace
+		// lets the step outlive the lock.
+		log.Warn("--kill-grace is longer than 3×lease/5: a holder cut off from the database may keep its step running after the lock is free; raise --lease or shorten --kill-grace",
+			"kill_grace", c.killGrace, "lease", c.lease)
+	}
 	opts := runonce.Options{
 		Name: c.name, Version: c.version, Holder: c.holder, Schema: c.schema,
 		WaitTimeout: c.waitTimeout, RunTimeout: c.runTimeout, Lease: c.lease,
