@@ -1,0 +1,391 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/bloglabs/labs/runonce"
+	"github.com/bloglabs/labs/tools/netfault"
+	"github.com/bloglabs/labs/tools/pgtemp"
+)
+
+var (
+	soakTrials = flag.Int("soak.trials", envInt("RUNONCE_SOAK"), "run the randomized soak with this many trials (0: skip); env RUNONCE_SOAK")
+	soakSeed   = flag.Uint64("soak.seed", uint64(envInt("RUNONCE_SOAK_SEED")), "the soak's random seed (0: from the clock); env RUNONCE_SOAK_SEED")
+	soakOut    = flag.String("soak.out", os.Getenv("RUNONCE_SOAK_OUT"), "also write the soak's table, as Markdown, to this file; env RUNONCE_SOAK_OUT")
+)
+
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
+}
+
+// A fault the soak injects, at a random moment, into one trial.
+type fault string
+
+const (
+	faultNone          fault = "none"
+	faultKill          fault = "SIGKILL holder"
+	faultTerm          fault = "SIGTERM holder"
+	faultPartition     fault = "partition holder"
+	faultPartitionWait fault = "partition a waiter"
+	faultTerminate     fault = "pg_terminate_backend holder"
+	faultRestartFast   fault = "restart fast"
+	faultRestartImm    fault = "restart immediate"
+	faultDownAtStart   fault = "down at start"
+	faultFailOnce      fault = "step fails once"
+	faultFailAlways    fault = "step always fails"
+)
+
+var allFaults = []fault{faultNone, faultKill, faultTerm, faultPartition, faultPartitionWait, faultTerminate,
+	faultRestartFast, faultRestartImm, faultDownAtStart, faultFailOnce, faultFailAlways}
+
+// trialResult is one trial's outcome.
+type trialResult struct {
+	fault     fault
+	pooled    bool
+	replicas  int
+	lease     time.Duration
+	overlaps  int // two steps alive at once
+	doubles   int // a step started after a recorded success
+	reruns    int // a success its holder could not record, run again after (documented)
+	hangs     int
+	errors    int
+	recovery  time.Duration // fault → the step's next start; 0 when not applicable
+	hasRecov  bool
+	wall      time.Duration
+	problems  []string
+	notes     []string
+	timeline  string
+	seedTrial uint64
+}
+
+// TestSoak runs randomized trials: 5–20 replicas, a lease of 1–3 s, a step
+// of 0.3–2 s, each trial one fault at a random moment, directly or through
+// PgBouncer in transaction mode; then a table per fault of double runs
+// (must be 0), hangs (must be 0), other broken invariants, and the time to
+// recovery.
+func TestSoak(t *testing.T) {
+	if *soakTrials <= 0 {
+		t.Skip("the soak runs with -soak.trials=N or RUNONCE_SOAK=N, e.g. RUNONCE_SOAK=100 go test ./runonce/faults -run Soak -v -timeout 60m")
+	}
+	seed := *soakSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("soak: %d trials, seed %d (rerun with -soak.seed=%d)", *soakTrials, seed, seed)
+	srv := startServer(t, 0)
+	var bouncer *pgtemp.PgBouncer
+	if _, err := pgtemp.FindPgBouncer(); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		b, err := srv.StartPgBouncer(ctx, pgtemp.PgBouncerOptions{PoolMode: "transaction", PoolSize: 3, Users: map[string]string{"app": appPassword}})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bouncer = b
+		t.Cleanup(func() { _ = b.Stop() })
+	} else if errors.Is(err, pgtemp.ErrNoPgBouncer) {
+		t.Log("pgbouncer not installed: every trial connects directly")
+	}
+
+	start := time.Now()
+	var results []trialResult
+	for i := range *soakTrials {
+		// A generator per trial: -run 'Soak/017' with the same seed replays
+		// trial 17 alone.
+		rng := rand.New(rand.NewPCG(seed, uint64(i)))
+		f := allFaults[rng.IntN(len(allFaults))]
+		pooled := bouncer != nil && rng.IntN(4) == 0
+		var r trialResult
+		t.Run(fmt.Sprintf("%03d %s", i, f), func(t *testing.T) {
+			r = runTrial(t, srv, bouncer, i, f, pooled, rng)
+			for _, p := range r.problems {
+				t.Error(p)
+			}
+			for _, p := range r.notes {
+				t.Log(p)
+			}
+			if len(r.problems)+len(r.notes) > 0 {
+				t.Logf("trial %d (%s, %d replicas, lease %v, pooled %v):\n%s", i, f, r.replicas, r.lease, pooled, r.timeline)
+			}
+		})
+		results = append(results, r)
+	}
+	table := soakTable(results, seed, time.Since(start))
+	t.Logf("\n%s", table)
+	if *soakOut != "" {
+		if err := os.WriteFile(*soakOut, []byte(table), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int, f fault, pooled bool, rng *rand.Rand) trialResult {
+	lease := time.Duration(1+rng.IntN(3)) * time.Second
+	n := 5 + rng.IntN(16)
+	stepTime := time.Duration(300+rng.IntN(1700)) * time.Millisecond
+	w := newWorld(t, worldOptions{srv: srv, name: fmt.Sprintf("soak%03d", i), version: "v1", lease: lease})
+	res := trialResult{fault: f, pooled: pooled, replicas: n, lease: lease}
+
+	target := fmt.Sprintf("127.0.0.1:%d", srv.Port())
+	var flags []string
+	if pooled {
+		target = fmt.Sprintf("127.0.0.1:%d", bouncer.Port())
+		flags = []string{"--transaction-pooler"}
+	}
+	mode := "ok"
+	switch f {
+	case faultFailOnce:
+		mode = "failonce"
+	case faultFailAlways:
+		mode = "fail"
+	}
+	// Each replica through a proxy of its own, so any one can be cut off.
+	proxies := make(map[string]*netfault.Proxy, n)
+	specs := make([]spawn, n)
+	for j := range n {
+		p, err := netfault.Listen(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.mu.Lock()
+		w.proxies = append(w.proxies, p)
+		w.mu.Unlock()
+		h := fmt.Sprint("pod-", j)
+		proxies[h] = p
+		specs[j] = spawn{holder: h, dsn: dsnAs(p.Port(), "app", appPassword), flags: flags, mode: mode, stepTime: stepTime}
+	}
+	if f == faultDownAtStart {
+		if err := srv.Shutdown(pgtemp.Fast); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := time.Now()
+	for _, s := range specs {
+		w.spawn(s)
+	}
+	moment := time.Duration(rng.Int64N(int64(stepTime + time.Second)))
+	time.Sleep(moment)
+
+	ctx := context.Background()
+	var faultAt time.Time
+	var hit string // the holder the fault stopped mid-step, if any
+	holderNow := func() string {
+		open := map[string]bool{}
+		for _, e := range w.events() {
+			switch e.kind {
+			case "start":
+				open[e.holder] = true
+			case "end", "exit":
+				delete(open, e.holder)
+			}
+		}
+		for h := range open {
+			return h
+		}
+		return ""
+	}
+	randomReplica := func() *replica {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return w.replicas[rng.IntN(len(w.replicas))]
+	}
+	targetReplica := func() *replica {
+		if h := holderNow(); h != "" {
+			hit = h
+			return w.byHolder(h)
+		}
+		return randomReplica()
+	}
+	switch f {
+	case faultKill:
+		r := targetReplica()
+		faultAt = time.Now()
+		r.signal(syscall.SIGKILL)
+	case faultTerm:
+		r := targetReplica()
+		faultAt = time.Now()
+		r.signal(syscall.SIGTERM)
+	case faultPartition:
+		r := targetReplica()
+		faultAt = time.Now()
+		proxies[r.holder].Blackhole()
+		heal := time.Duration(500+rng.IntN(3000)) * time.Millisecond
+		time.AfterFunc(heal+lease, func() { proxies[r.holder].Heal(); w.note("heal", r.holder) })
+	case faultPartitionWait:
+		h := holderNow()
+		var r *replica
+		for range 10 {
+			if r = randomReplica(); r.holder != h {
+				break
+			}
+		}
+		faultAt = time.Now()
+		proxies[r.holder].Blackhole()
+		time.AfterFunc(time.Duration(500+rng.IntN(3000))*time.Millisecond, func() { proxies[r.holder].Heal(); w.note("heal", r.holder) })
+	case faultTerminate:
+		admin, err := pgx.Connect(ctx, w.admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hit = holderNow()
+		faultAt = time.Now()
+		_, err = admin.Exec(ctx, `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+			WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid`,
+			int64(uint64(runonce.LockKey(w.name))>>32), int64(uint32(uint64(runonce.LockKey(w.name)))))
+		admin.Close(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+	case faultRestartFast, faultRestartImm:
+		mode := pgtemp.Fast
+		if f == faultRestartImm {
+			mode = pgtemp.Immediate
+		}
+		hit = holderNow()
+		faultAt = time.Now()
+		if err := srv.Restart(ctx, mode); err != nil {
+			t.Fatal(err)
+		}
+	case faultDownAtStart:
+		if err := srv.Resume(ctx); err != nil {
+			t.Fatal(err)
+		}
+		faultAt = time.Now() // recovery counts from the database coming up
+	}
+
+	if !faultAt.IsZero() {
+		w.mu.Lock()
+		w.notes = append(w.notes, event{at: faultAt, kind: "fault", holder: "test", detail: strings.ReplaceAll(string(f), " ", "_") + "@" + hit})
+		w.mu.Unlock()
+	}
+	s := w.story()
+	for _, p := range proxies {
+		p.Heal()
+	}
+	res.wall = time.Since(t0)
+	want := expectation{succeedOnce: f != faultFailAlways, noSuccess: f == faultFailAlways, unrecordedOK: true}
+	for _, p := range w.problems(s, want) {
+		switch {
+		case strings.HasPrefix(p, "OVERLAP"):
+			res.overlaps++
+		case strings.HasPrefix(p, "DOUBLE RUN"):
+			res.doubles++
+		case strings.HasPrefix(p, "RERUN"):
+			res.reruns++
+			res.notes = append(res.notes, p)
+			continue
+		case strings.HasPrefix(p, "HANG"):
+			res.hangs++
+		default:
+			res.errors++
+		}
+		res.problems = append(res.problems, p)
+	}
+	// Time to recovery: from the fault to the step's next start by another
+	// replica, when the step had not succeeded yet; for a failed first run,
+	// from the failure to the retry.
+	if f == faultFailOnce {
+		for _, e := range s.events {
+			if e.kind == "end" && e.detail == "fail" {
+				faultAt, hit = e.at, e.holder
+				break
+			}
+		}
+	}
+	if !faultAt.IsZero() && !succeededBefore(s, faultAt) {
+		for _, e := range s.starts {
+			if e.at.After(faultAt) && e.holder != hit {
+				res.recovery, res.hasRecov = e.at.Sub(faultAt), true
+				break
+			}
+		}
+	}
+	res.timeline = w.timeline(s)
+	return res
+}
+
+func succeededBefore(s story, at time.Time) bool {
+	for _, e := range s.oks {
+		if e.at.Before(at) {
+			return true
+		}
+	}
+	return false
+}
+
+func soakTable(rs []trialResult, seed uint64, wall time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "runonce soak: %d trials, seed %d, %v; 5–20 replicas, lease 1–3 s, step 0.3–2 s, one fault per trial at a random moment\n\n",
+		len(rs), seed, wall.Round(time.Second))
+	fmt.Fprintln(&b, "| fault | trials | via PgBouncer | overlaps | runs after a recorded success | hangs | other errors | re-runs of an unrecorded success | recovery n | p50 | p95 | max | max/lease |")
+	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	var total trialResult
+	totalN := 0
+	for _, f := range allFaults {
+		var n, pooled, overlaps, doubles, reruns, hangs, errs int
+		var rec []time.Duration
+		maxRatio := 0.0
+		for _, r := range rs {
+			if r.fault != f {
+				continue
+			}
+			n++
+			if r.pooled {
+				pooled++
+			}
+			overlaps += r.overlaps
+			doubles += r.doubles
+			reruns += r.reruns
+			hangs += r.hangs
+			errs += r.errors
+			if r.hasRecov {
+				rec = append(rec, r.recovery)
+				maxRatio = max(maxRatio, float64(r.recovery)/float64(r.lease))
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		totalN += n
+		total.overlaps += overlaps
+		total.doubles += doubles
+		total.reruns += reruns
+		total.hangs += hangs
+		total.errors += errs
+		p50, p95, mx := "–", "–", "–"
+		ratio := "–"
+		if len(rec) > 0 {
+			slices.Sort(rec)
+			p50, p95, mx = ms(quantile(rec, 0.5)), ms(quantile(rec, 0.95)), ms(rec[len(rec)-1])
+			ratio = fmt.Sprintf("%.2f", maxRatio)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s |\n", f, n, pooled, overlaps, doubles, hangs, errs, reruns, len(rec), p50, p95, mx, ratio)
+	}
+	fmt.Fprintf(&b, "| **all** | %d | | **%d** | **%d** | **%d** | **%d** | %d | | | | | |\n", totalN, total.overlaps, total.doubles, total.hangs, total.errors, total.reruns)
+	fmt.Fprintln(&b, "\noverlaps: two steps alive at once (each step holds a flock; the kernel says). runs after a recorded success: a step started after the ledger said succeeded. "+
+		"Both must be 0, and so must hangs (a replica alive past wait-timeout + 3 leases + step + 10 s) and other errors (an exit status or ledger row that does not match what happened, a password in the output). "+
+		"re-runs of an unrecorded success: the fault cut the holder off in the last 2×lease/5 of its step or before its result committed; the step's work was done, the ledger could not say so, and the next holder ran it again, after — documented, not an overlap.")
+	fmt.Fprintln(&b, "\nrecovery: from the fault to the next step start by another replica (down at start: from the database coming up; step fails once: from the failure); – where the fault left nothing to recover (it struck before or after the step).")
+	return b.String()
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	i := int(q*float64(len(sorted)-1) + 0.5)
+	return sorted[i]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
