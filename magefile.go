@@ -15,6 +15,7 @@ import (
 
 	"github.com/bloglabs/labs/ci-preemptible/cisim"
 	"github.com/bloglabs/labs/labs/labcli"
+	"github.com/bloglabs/labs/labs/labimage"
 	"github.com/bloglabs/labs/tools/pgimage"
 )
 
@@ -46,12 +47,23 @@ func (Test) All() error { return goTest("-race", "./...") }
 // Short runs the tests that take seconds, skipping the slow ones (-short).
 func (Test) Short() error { return goTest("-short", "./...") }
 
+// Faults runs runonce's full fault matrix, including 300 replicas against max_connections=50 (the quick set runs in test:all).
+func (Test) Faults() error {
+	return sh.RunWithV(map[string]string{"RUNONCE_FAULTS_FULL": "1"}, "go", "test", "-count=1", "-v", "./runonce/faults")
+}
+
 // Bench runs the benchmarks that back the performance claims.
 type Bench mg.Namespace
 
 // Runonce measures N replicas on a 1 s step (runonce vs goose's session locker, in-process and as processes) and the skip path.
 func (Bench) Runonce() error {
 	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./runonce/", "./runonce/cmd/runonce/")
+}
+
+// Soak runs 150 randomized fault trials against runonce (5-20 replicas each) and prints the per-fault table; about 8 minutes.
+func (Bench) Soak() error {
+	return sh.RunWithV(map[string]string{"RUNONCE_SOAK": "150", "RUNONCE_SOAK_SEED": "20261126"},
+		"go", "test", "-count=1", "-timeout", "60m", "-run", "Soak", "-v", "./runonce/faults")
 }
 
 // Sim measures the CI simulator: jobs simulated per second at 10^4, 10^5 and 10^6 jobs.
@@ -66,6 +78,25 @@ type Images mg.Namespace
 func (Images) Postgres(ctx context.Context) error {
 	_, err := pgimage.Build(ctx, pgimage.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	return err
+}
+
+// Lab builds the lab image (demoapp and runonce, static, FROM scratch) and loads it into Docker.
+func (Images) Lab(ctx context.Context) error {
+	_, err := labimage.Build(ctx, labimage.Options{Progress: os.Stderr})
+	return err
+}
+
+// Cluster manages the kind cluster the labs use with --runtime kind.
+type Cluster mg.Namespace
+
+// Up creates the labs' kind cluster (after checking this host can run kind) or reuses it.
+func (Cluster) Up(ctx context.Context) error {
+	return labcli.Run(ctx, []string{"cluster", "up"}, os.Stdout, os.Stderr)
+}
+
+// Down deletes the labs' kind cluster.
+func (Cluster) Down(ctx context.Context) error {
+	return labcli.Run(ctx, []string{"cluster", "down"}, os.Stdout, os.Stderr)
 }
 
 // Postgres runs throwaway PostgreSQL servers.
