@@ -73,20 +73,12 @@ func BaseDSN(t testing.TB) string {
 func DB(t testing.TB) string {
 	t.Helper()
 	base := BaseDSN(t)
-	name := fmt.Sprintf("t_%d_%d_%s", os.Getpid(), counter.Add(1), sanitize(t.Name()))
-	if len(name) > 63 {
-		name = name[:63]
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
+	dsn, name, err := create(base, t.Name())
 	if err != nil {
-		t.Fatalf("pgtest: connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("pgtest: create database %s: %v", name, err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, base)
 		if err != nil {
 			t.Errorf("pgtest: connect to drop %s: %v", name, err)
@@ -97,12 +89,42 @@ func DB(t testing.TB) string {
 			t.Errorf("pgtest: drop database %s: %v", name, err)
 		}
 	})
+	return dsn
+}
+
+// ExampleDB is DB for runnable examples, which have no testing.TB: the
+// database lives as long as the package's server.
+func ExampleDB(label string) string {
+	if baseDSN == "" {
+		panic("pgtest: no server; call pgtest.Main from TestMain")
+	}
+	dsn, _, err := create(baseDSN, label)
+	if err != nil {
+		panic(err)
+	}
+	return dsn
+}
+
+func create(base, label string) (dsn, name string, err error) {
+	name = fmt.Sprintf("t_%d_%d_%s", os.Getpid(), counter.Add(1), sanitize(label))
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return "", "", fmt.Errorf("pgtest: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", "", fmt.Errorf("pgtest: create database %s: %w", name, err)
+	}
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("pgtest: parse DSN: %v", err)
+		return "", "", fmt.Errorf("pgtest: parse DSN: %w", err)
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), name, nil
 }
 
 func sanitize(s string) string {
