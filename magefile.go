@@ -22,6 +22,11 @@ import (
 // Lab runs the hands-on labs.
 type Lab mg.Namespace
 
+// PreemptibleKind runs the preemptible lab live on a kind cluster (tainted worker, jobs with and without toleration, a preemption by stopping the node); checks first that this host can run kind.
+func (Lab) PreemptibleKind(ctx context.Context) error {
+	return cisim.RunLiveLab(ctx, os.Stdout, cisim.LiveOptions{Progress: os.Stderr})
+}
+
 // Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
 func (Lab) Race(ctx context.Context) error { return labcli.Run(ctx, []string{"race"}, os.Stdout, os.Stderr) }
 

@@ -12,8 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/bloglabs/labs/ci-preemptible/kindlab"
 	"github.com/bloglabs/labs/ci-preemptible/scenarios"
 	"github.com/bloglabs/labs/ci-preemptible/sim"
 )
@@ -23,7 +27,8 @@ import (
 var ErrUsage = errors.New("usage error")
 
 // ExitCode maps Run's error to the process exit status: 0 for success (and
-// -h), 2 for a usage error, 130 when interrupted, 1 otherwise.
+// -h), 2 for a usage error, 130 when interrupted, 1 otherwise (among them
+// kind's refusal to run on this machine, kind.ErrHost).
 func ExitCode(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -42,6 +47,11 @@ const usage = `cisim simulates CI jobs on Kubernetes node pools (see docs/labs/p
 Usage:
   cisim [lab] [--svg FILE] [--json FILE] [--seed N] [--horizon D]
       the blog post's setup in four variants side by side (the default)
+  cisim lab --runtime kind [--cluster NAME] [--keep] [--jobs N] [--notice D] [--timeout D]
+      the same live on a kind cluster: a worker labelled and tainted like a GKE
+      preemptible node, the job pods and web Deployment of ci-preemptible/deploy,
+      then a preemption (the worker's container stopped); checks first that kind
+      can run here, and creates nothing when it cannot
   cisim --scenario FILE|NAME [--scenario ...] [--seed N] [--horizon D] [--svg FILE] [--json FILE]
       your own scenarios (a YAML file, or the name of an embedded one)
   cisim list
@@ -73,6 +83,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		horizon = fl.Duration("horizon", 0, "override the scenarios' horizon (e.g. 168h)")
 	)
 	fl.Var(&names, "scenario", "a scenario `FILE` or embedded NAME (repeatable); none runs the lab")
+	var live LiveOptions
+	rt := fl.String("runtime", "sim", "where the lab runs: sim (the simulator) or kind (a kind cluster; needs Docker with privileged containers on cgroup v2)")
+	fl.StringVar(&live.Cluster, "cluster", kindlab.DefaultCluster, "kind: the cluster's `NAME` (reused if it exists, else created)")
+	fl.BoolVar(&live.Keep, "keep", false, "kind: keep a cluster the lab created")
+	fl.IntVar(&live.Jobs, "jobs", 2, "kind: job pods with selector and toleration (each requests 1.1 CPU, 2.1 GiB)")
+	fl.DurationVar(&live.Notice, "notice", 5*time.Second, "kind: the preemption notice, docker stop's grace (GCE gives 30s)")
+	fl.DurationVar(&live.Timeout, "timeout", 3*time.Minute, "kind: bound on each wait (nodes, pods, the node marked not Ready)")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fl.PrintDefaults()
@@ -86,6 +103,32 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fl.NArg() > 0 {
 		fl.Usage()
 		return fmt.Errorf("%w: unexpected argument %q", ErrUsage, fl.Arg(0))
+	}
+	set := map[string]bool{}
+	fl.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch *rt {
+	case "kind":
+		for _, f := range []string{"scenario", "svg", "json", "seed", "horizon"} {
+			if set[f] {
+				return fmt.Errorf("%w: --%s is for the simulator; --runtime kind runs the lab's own pods", ErrUsage, f)
+			}
+		}
+		if live.Jobs < 1 {
+			return fmt.Errorf("%w: --jobs %d: want at least 1", ErrUsage, live.Jobs)
+		}
+		live.Progress = stderr
+		// The host check reaches Docker through testcontainers, whose
+		// banner would bury the answer.
+		quietOnce.Do(func() { tclog.SetDefault(tclog.NewNoopLogger()) })
+		return runLive(ctx, stdout, live)
+	case "sim":
+		for _, f := range []string{"cluster", "keep", "jobs", "notice", "timeout"} {
+			if set[f] {
+				return fmt.Errorf("%w: --%s is for --runtime kind", ErrUsage, f)
+			}
+		}
+	default:
+		return fmt.Errorf("%w: --runtime %q: want sim or kind", ErrUsage, *rt)
 	}
 	switch {
 	case lab && len(names) > 0:
@@ -125,6 +168,27 @@ func RunPreemptibleLab(ctx context.Context, stdout io.Writer, svgPath string) er
 		scs = append(scs, sc)
 	}
 	return runAndReport(ctx, scs, stdout, svgPath, "")
+}
+
+// LiveOptions configure RunLiveLab; see kindlab.Options.
+type LiveOptions = kindlab.Options
+
+var quietOnce sync.Once
+
+// runLive is RunLiveLab; tests replace it to check the command line alone.
+var runLive = RunLiveLab
+
+// RunLiveLab is `cisim lab --runtime kind`: the lab live on a kind cluster
+// (package kindlab). It checks first that kind can run here and, when it
+// cannot, returns kind's plain explanation (wrapping kind.ErrHost) having
+// created nothing. Otherwise it brings up (or reuses) a cluster with a worker
+// labelled and tainted like a GKE preemptible node, applies the job pods and
+// web Deployment of ci-preemptible/deploy (and a job pod whose toleration was
+// forgotten), prints where they landed, stops the worker's container, and
+// prints where they are then, with kube-scheduler's reason for every pod that
+// waits.
+func RunLiveLab(ctx context.Context, stdout io.Writer, opts LiveOptions) error {
+	return kindlab.Run(ctx, stdout, opts)
 }
 
 func list(w io.Writer) error {

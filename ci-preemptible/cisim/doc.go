@@ -4,5 +4,7 @@
 // (cost against p95 queue wait, and a per-pool timeline of one day).
 //
 // cmd/cisim's main only calls Run and ExitCode, so everything here runs and
-// is tested in-process. RunPreemptibleLab is the lab as a Go function.
+// is tested in-process. RunPreemptibleLab is the lab as a Go function;
+// RunLiveLab is the same lab live on a kind cluster (`cisim lab --runtime
+// kind`, package kindlab).
 package cisim

@@ -246,15 +246,7 @@ func (r *Runtime) Prepare(ctx context.Context) error {
 	}
 	r.created = r.created || created
 	prov := provider(r.opts.Progress)
-	kubeconfig, err := prov.KubeConfig(r.opts.Cluster.Name, false)
-	if err != nil {
-		return fmt.Errorf("kind runtime: kubeconfig of %s: %w", r.opts.Cluster.Name, err)
-	}
-	rc, err := clientcmd.RESTConfigFromKubeConfig([]byte(kubeconfig))
-	if err != nil {
-		return fmt.Errorf("kind runtime: kubeconfig of %s: %w", r.opts.Cluster.Name, err)
-	}
-	if r.cs, err = kubernetes.NewForConfig(rc); err != nil {
+	if r.cs, err = Clientset(r.opts.Cluster.Name, r.opts.Progress); err != nil {
 		return fmt.Errorf("kind runtime: %w", err)
 	}
 	cli, err := dockerx.Connect(ctx)
@@ -332,6 +324,27 @@ func Up(ctx context.Context, c Cluster, waitForReady time.Duration, progress io.
 		return false, fmt.Errorf("kind: create cluster %s: %w", c.Name, err)
 	}
 	return true, nil
+}
+
+// Clientset is a client of cluster name's API server, from the kubeconfig
+// kind keeps for it (the external one, reachable from this machine).
+func Clientset(name string, progress io.Writer) (kubernetes.Interface, error) {
+	if name == "" {
+		name = DefaultCluster
+	}
+	kubeconfig, err := provider(progress).KubeConfig(name, false)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of %s: %w", name, err)
+	}
+	rc, err := clientcmd.RESTConfigFromKubeConfig([]byte(kubeconfig))
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of %s: %w", name, err)
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("client of %s: %w", name, err)
+	}
+	return cs, nil
 }
 
 // Down deletes cluster name; deleting one that does not exist is not an
