@@ -6,36 +6,16 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bloglabs/labs/internal/golden"
 	"github.com/bloglabs/labs/ci-preemptible/cisim"
 	"github.com/bloglabs/labs/ci-preemptible/sim"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 func TestPreemptibleLab(t *testing.T) {
 	t.Parallel()
@@ -46,7 +26,7 @@ func TestPreemptibleLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Replace(out.String(), svgPath, "SVG", 1)
-	golden(t, "lab.golden", []byte(text))
+	golden.Assert(t, "lab.golden", []byte(text))
 
 	svg, err := os.ReadFile(svgPath)
 	if err != nil {

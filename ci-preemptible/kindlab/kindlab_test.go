@@ -2,12 +2,13 @@ package kindlab_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/bloglabs/labs/internal/golden"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -16,8 +17,6 @@ import (
 	"github.com/bloglabs/labs/ci-preemptible/sim"
 	"github.com/bloglabs/labs/labs/runtime/kind"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*/table.golden from this run")
 
 func load[T any](t *testing.T, path string) T {
 	t.Helper()
@@ -30,24 +29,6 @@ func load[T any](t *testing.T, path string) T {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return v
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	path = filepath.Join("testdata", path)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from this run (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
 }
 
 func TestJobPodVariants(t *testing.T) {
@@ -191,7 +172,7 @@ func TestSummarize(t *testing.T) {
 		if err := kindlab.WriteTable(&out, rows); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, tc.dir+"/table.golden", out.Bytes())
+		golden.Assert(t, tc.dir+"/table.golden", out.Bytes())
 	}
 }
 

@@ -3,36 +3,14 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bloglabs/labs/internal/golden"
 	"github.com/bloglabs/labs/labs/report"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// The inputs in testdata are the JSON of real runs (see docs/labs/race.md);
-// each renders to a golden file.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 func load[T any](t *testing.T, name string) (*T, []byte) {
 	t.Helper()
@@ -62,7 +40,7 @@ func TestResultText(t *testing.T) {
 			if color {
 				suffix = ".color.txt"
 			}
-			golden(t, name+suffix, buf.Bytes())
+			golden.Assert(t, name+suffix, buf.Bytes())
 			if !color && strings.Contains(buf.String(), "\x1b[") {
 				t.Errorf("%s: colour codes without Color", name)
 			}
@@ -89,7 +67,7 @@ func TestComparisonText(t *testing.T) {
 	if err := (report.Text{}).WriteComparison(&buf, c); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "compare.txt", buf.Bytes())
+	golden.Assert(t, "compare.txt", buf.Bytes())
 	buf.Reset()
 	if err := report.WriteJSON(&buf, c); err != nil {
 		t.Fatal(err)

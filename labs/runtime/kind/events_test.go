@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bloglabs/labs/internal/golden"
+
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
@@ -63,7 +65,7 @@ func TestPodTrackerFromRecordedPods(t *testing.T) {
 					out.WriteString("\n")
 				}
 			}
-			golden(t, filepath.Join("pods", name+".events"), out.Bytes())
+			golden.Assert(t, filepath.Join("pods", name+".events"), out.Bytes())
 		})
 	}
 }

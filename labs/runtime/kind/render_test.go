@@ -1,14 +1,12 @@
 package kind_test
 
 import (
-	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bloglabs/labs/internal/golden"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -20,26 +18,6 @@ import (
 	"github.com/bloglabs/labs/labs/lab"
 	"github.com/bloglabs/labs/labs/runtime/kind"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from this run (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // strictDecode decodes y with client-go's scheme, failing on any field the
 // API does not know: what the API server would reject.
@@ -75,8 +53,8 @@ func TestRenderFixDeployment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "fix-deployment.yaml", dy)
-	golden(t, "fix-secret.yaml", sy)
+	golden.Assert(t, "fix-deployment.yaml", dy)
+	golden.Assert(t, "fix-secret.yaml", sy)
 
 	got, ok := strictDecode(t, dy).(*appsv1.Deployment)
 	if !ok {
@@ -129,7 +107,7 @@ func TestRenderRaceDeployment(t *testing.T) {
 		t.Fatal(err)
 	}
 	y, _ := yaml.Marshal(dep)
-	golden(t, "race-deployment.yaml", y)
+	golden.Assert(t, "race-deployment.yaml", y)
 	strictDecode(t, y)
 	if _, _, err := kind.Render(d, kind.RenderOptions{}); err == nil {
 		t.Error("Render without an image succeeded")
@@ -148,7 +126,7 @@ func TestClusterConfigs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "cluster-"+name+".yaml", y)
+		golden.Assert(t, "cluster-"+name+".yaml", y)
 		var back v1alpha4.Cluster
 		if err := yaml.UnmarshalStrict(y, &back); err != nil {
 			t.Errorf("%s: strict decode as kind's v1alpha4.Cluster: %v", name, err)
