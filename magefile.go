@@ -28,10 +28,14 @@ func (Lab) PreemptibleKind(ctx context.Context) error {
 }
 
 // Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
-func (Lab) Race(ctx context.Context) error { return labcli.Run(ctx, []string{"race"}, os.Stdout, os.Stderr) }
+func (Lab) Race(ctx context.Context) error {
+	return labcli.Run(ctx, []string{"race"}, os.Stdout, os.Stderr)
+}
 
 // Fix runs the same app with runonce as its initContainer: one replica migrates, the others wait and skip.
-func (Lab) Fix(ctx context.Context) error { return labcli.Run(ctx, []string{"fix"}, os.Stdout, os.Stderr) }
+func (Lab) Fix(ctx context.Context) error {
+	return labcli.Run(ctx, []string{"fix"}, os.Stdout, os.Stderr)
+}
 
 // Compare runs no lock, the post's LOCK TABLE, goose's session locker and runonce side by side, with and without CREATE INDEX CONCURRENTLY.
 func (Lab) Compare(ctx context.Context) error {
