@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -84,11 +85,14 @@ func ExampleSchedulable() {
 	job := &corev1.Pod{Spec: corev1.PodSpec{
 		Tolerations: sim.NodeTolerations(map[string]string{"cloud.google.com/gke-preemptible=true": "NoSchedule"}),
 	}}
-	for name, pod := range map[string]*corev1.Pod{"web": web, "job": job} {
-		ok, reason, _ := sim.Schedulable(pod, node)
-		fmt.Println(name, ok, reason)
+	for _, p := range []struct {
+		name string
+		pod  *corev1.Pod
+	}{{"web", web}, {"job", job}} {
+		ok, reason, _ := sim.Schedulable(p.pod, node)
+		fmt.Println(strings.TrimSpace(fmt.Sprintln(p.name, ok, reason)))
 	}
-	// Unordered output:
+	// Output:
 	// web false node(s) had untolerated taint {cloud.google.com/gke-preemptible: true}
 	// job true
 }

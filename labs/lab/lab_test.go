@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -189,6 +190,11 @@ func TestFixRunsTheStepExactlyOnce(t *testing.T) {
 			t.Parallel()
 			res, err := lab.Fix(context.Background(), config(t, n))
 			if err != nil {
+				if res != nil { // the timeline says which replica crashed, and how
+					var b strings.Builder
+					_ = (report.Text{}).WriteResult(&b, res)
+					t.Log(b.String())
+				}
 				t.Fatalf("Fix: %v", err)
 			}
 			j := asJSON(t, res)

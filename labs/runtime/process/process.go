@@ -113,14 +113,6 @@ type pod struct {
 }
 
 func (p *pod) run(ctx context.Context) {
-	if p.Spec.Container.Port != 0 {
-		port, err := freePort()
-		if err != nil {
-			p.emit(runtime.Event{Replica: p.Index, Pod: p.Name, Kind: runtime.GaveUp, Detail: err.Error()})
-			return
-		}
-		p.port = port
-	}
 	runtime.RunPod(ctx, p.Pod, p.r.policy, p.runContainer, p.emit)
 }
 
@@ -129,6 +121,18 @@ func (p *pod) run(ctx context.Context) {
 // reason).
 func (p *pod) runContainer(ctx context.Context, a runtime.Attempt) (int, string) {
 	c := a.Container
+	if !a.Init && p.Spec.Container.Port != 0 {
+		// A fresh port for every start of the main container: a free port
+		// found by listening on :0 can be taken by another program before
+		// ours binds it (parallel test packages did), and keeping it would
+		// turn one unlucky pick into a crash loop.
+		port, err := freePort()
+		if err != nil {
+			p.ticket.Arrive()
+			return -1, err.Error()
+		}
+		p.port = port
+	}
 	env := p.env(c)
 	path, err := p.lookPath(c.Command[0])
 	if err != nil {
