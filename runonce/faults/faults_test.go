@@ -143,7 +143,19 @@ func TestHolderPartitionedMidStep(t *testing.T) {
 func TestHolderSessionTerminated(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{version: "v1"})
-	h, _ := w.startHolderThenWaiters(10, spawn{mode: "slowstop", stepTime: 300 * time.Millisecond}, spawn{stepTime: 500 * time.Millisecond})
+	terminateHolderSession(t, w, spawn{}, "session terminated")
+}
+
+// terminateHolderSession starts a holder whose step takes 300 ms to stop and
+// ten waiters (each spawn carries base's DSN and flags), ends the holder's
+// server session with pg_terminate_backend, and checks that the holder
+// exits with the lock-lost code and exactly one run succeeds in the end.
+func terminateHolderSession(t *testing.T, w *world, base spawn, label string) {
+	t.Helper()
+	holder, waiter := base, base
+	holder.mode, holder.stepTime = "slowstop", 300*time.Millisecond
+	waiter.stepTime = 500 * time.Millisecond
+	h, _ := w.startHolderThenWaiters(10, holder, waiter)
 	time.Sleep(time.Second) // the waiters are polling at their slowest
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, w.admin)
@@ -153,13 +165,13 @@ func TestHolderSessionTerminated(t *testing.T) {
 	defer admin.Close(ctx)
 	pid, err := lockHolderPID(ctx, admin, w.name)
 	if err != nil || pid == 0 {
-		t.Fatalf("holder's backend: pid %d, %v", pid, err)
+		t.Fatalf("holder's server session: pid %d, %v", pid, err)
 	}
 	cut := time.Now()
 	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
 		t.Fatal(err)
 	}
-	fence, _ := w.waitEvent(10*time.Second, func(e event) bool { return e.kind == "exit" && e.holder == h.holder })
+	gone, _ := w.waitEvent(10*time.Second, func(e event) bool { return e.kind == "exit" && e.holder == h.holder })
 	next, ok := w.waitEvent(30*time.Second, func(e event) bool { return e.kind == "start" && e.holder != h.holder })
 	s := w.story()
 	w.report(t, s, expectation{succeedOnce: true})
@@ -167,8 +179,8 @@ func TestHolderSessionTerminated(t *testing.T) {
 		t.Errorf("holder exit = %d, want %d (lock lost)", h.code, exitLockLost)
 	}
 	if ok {
-		t.Logf("session terminated: holder's step gone %v after, a waiter started %v after",
-			fence.at.Sub(cut).Round(time.Microsecond), next.at.Sub(cut).Round(time.Microsecond))
+		t.Logf("%s: holder's step gone %v after, a waiter started %v after",
+			label, gone.at.Sub(cut).Round(time.Millisecond), next.at.Sub(cut).Round(time.Millisecond))
 	}
 }
 
@@ -393,35 +405,8 @@ func TestPgBouncerHolderSessionTerminated(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Stop()
-	dsn := b.DSNAs("app", appPassword, testDB)
-	flags := []string{"--transaction-pooler"}
-	h, _ := w.startHolderThenWaiters(10, spawn{dsn: dsn, flags: flags, mode: "slowstop", stepTime: 300 * time.Millisecond},
-		spawn{dsn: dsn, flags: flags, stepTime: 500 * time.Millisecond})
-	time.Sleep(time.Second)
-	admin, err := pgx.Connect(ctx, w.admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	pid, err := lockHolderPID(ctx, admin, w.name)
-	if err != nil || pid == 0 {
-		t.Fatalf("holder's server session: pid %d, %v", pid, err)
-	}
-	cut := time.Now()
-	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend($1)", pid); err != nil {
-		t.Fatal(err)
-	}
-	gone, _ := w.waitEvent(10*time.Second, func(e event) bool { return e.kind == "exit" && e.holder == h.holder })
-	next, ok := w.waitEvent(30*time.Second, func(e event) bool { return e.kind == "start" && e.holder != h.holder })
-	s := w.story()
-	w.report(t, s, expectation{succeedOnce: true})
-	if h.code != exitLockLost {
-		t.Errorf("holder exit = %d, want %d (lock lost)", h.code, exitLockLost)
-	}
-	if ok {
-		t.Logf("through PgBouncer, session terminated: holder's step gone %v after, a waiter started %v after",
-			gone.at.Sub(cut).Round(time.Millisecond), next.at.Sub(cut).Round(time.Millisecond))
-	}
+	terminateHolderSession(t, w, spawn{dsn: b.DSNAs("app", appPassword, testDB), flags: []string{"--transaction-pooler"}},
+		"through PgBouncer, session terminated")
 }
 
 // A hot standby made from the primary with pg_basebackup: runonce refuses
