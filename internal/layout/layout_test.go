@@ -25,7 +25,7 @@ func TestRunonceImportsOnlyPgxAndStdlib(t *testing.T) {
 	for _, pkg := range []string{"../../runonce", "../../runonce/cmd/runonce"} {
 		for _, dep := range goList(t, "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg) {
 			switch {
-			case strings.HasPrefix(dep, "github.com/bloglabs/labs/runonce"),
+			case strings.HasPrefix(dep, "github.com/bloglabs/posts/runonce"),
 				strings.HasPrefix(dep, "github.com/jackc/"),
 				strings.HasPrefix(dep, "golang.org/x/text/"), // pgx's own dependency
 				strings.HasPrefix(dep, "golang.org/x/sync/"):
