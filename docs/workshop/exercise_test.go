@@ -1,0 +1,176 @@
+package workshop
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// step is one ```sh block of an exercise and the ```text checkpoint that
+// follows it, if any.
+type step struct {
+	// Line is the fence's line number in the file (1-based), for messages.
+	Line   int
+	Script string
+	// Exit is the status the step must end with.
+	Exit int
+	// Needs names what the step cannot run without: "docker" or "kind".
+	Needs   string
+	Timeout time.Duration
+	// Checkpoint holds the non-empty lines of the ```text block after it.
+	Checkpoint []string
+}
+
+// defaultStepTimeout bounds a step that does not say otherwise; the labs'
+// steps take seconds, so a step that reaches it has hung.
+const defaultStepTimeout = 3 * time.Minute
+
+// fence is one fenced block of a Markdown file.
+type fence struct {
+	line  int
+	info  string // what follows the backticks: "sh exit=1"
+	lines []string
+}
+
+// fences splits a Markdown file into its fenced blocks, in order. It returns
+// an error for a block that is never closed (the rest of the file would
+// silently not run).
+func fences(src string) ([]fence, []int, error) {
+	var (
+		out  []fence
+		gaps []int // gaps[i]: non-blank lines between out[i-1] and out[i]
+		cur  *fence
+		gap  int
+	)
+	for i, l := range strings.Split(src, "\n") {
+		trimmed := strings.TrimSpace(l)
+		switch {
+		case cur == nil && strings.HasPrefix(trimmed, "```"):
+			cur = &fence{line: i + 1, info: strings.TrimSpace(strings.TrimPrefix(trimmed, "```"))}
+		case cur != nil && trimmed == "```":
+			out = append(out, *cur)
+			gaps = append(gaps, gap)
+			cur, gap = nil, 0
+		case cur != nil:
+			cur.lines = append(cur.lines, l)
+		case trimmed != "":
+			gap++
+		}
+	}
+	if cur != nil {
+		return nil, nil, fmt.Errorf("line %d: the fenced block ```%s is never closed", cur.line, cur.info)
+	}
+	return out, gaps, nil
+}
+
+// parseSteps returns an exercise's steps: each ```sh block, with the
+// ```text block that follows it (only blank lines between) as its checkpoint.
+func parseSteps(src string) ([]step, error) {
+	fs, gaps, err := fences(src)
+	if err != nil {
+		return nil, err
+	}
+	var steps []step
+	for i, f := range fs {
+		words := strings.Fields(f.info)
+		if len(words) == 0 || words[0] != "sh" {
+			continue
+		}
+		s := step{Line: f.line, Script: strings.Join(f.lines, "\n") + "\n", Timeout: defaultStepTimeout}
+		if err := s.setAttributes(words[1:]); err != nil {
+			return nil, fmt.Errorf("line %d: %w", f.line, err)
+		}
+		if i+1 < len(fs) && gaps[i+1] == 0 && strings.TrimSpace(fs[i+1].info) == "text" {
+			for _, l := range fs[i+1].lines {
+				if strings.TrimSpace(l) != "" {
+					s.Checkpoint = append(s.Checkpoint, l)
+				}
+			}
+		}
+		steps = append(steps, s)
+	}
+	return steps, nil
+}
+
+func (s *step) setAttributes(attrs []string) error {
+	for _, a := range attrs {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			return fmt.Errorf("fence attribute %q: want key=value (exit=N, needs=docker|kind, timeout=D)", a)
+		}
+		switch k {
+		case "exit":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 255 {
+				return fmt.Errorf("exit=%s: want a status 0-255", v)
+			}
+			s.Exit = n
+		case "needs":
+			if v != "docker" && v != "kind" {
+				return fmt.Errorf("needs=%s: want docker or kind", v)
+			}
+			s.Needs = v
+		case "timeout":
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("timeout=%s: want a duration such as 90s", v)
+			}
+			s.Timeout = d
+		default:
+			return fmt.Errorf("fence attribute %q: unknown (exit, needs, timeout)", k)
+		}
+	}
+	return nil
+}
+
+var (
+	ansi   = regexp.MustCompile("\x1b\\[[0-9;]*m")
+	blanks = regexp.MustCompile(`[ \t]+`)
+)
+
+// normalize makes a line comparable: no colour codes, no surrounding
+// blanks, and runs of blanks as one space (a table's column widths change
+// with its numbers).
+func normalize(s string) string {
+	return strings.TrimSpace(blanks.ReplaceAllString(ansi.ReplaceAllString(s, ""), " "))
+}
+
+// missing returns the checkpoint lines that do not appear in output. A
+// checkpoint line matches an output line that contains it; … in a
+// checkpoint line stands for anything, so its parts must appear in order
+// within one output line.
+func missing(output string, checkpoint []string) []string {
+	var lines []string
+	for _, l := range strings.Split(output, "\n") {
+		lines = append(lines, normalize(l))
+	}
+	var miss []string
+	for _, want := range checkpoint {
+		parts := strings.Split(normalize(want), "…")
+		found := false
+		for _, got := range lines {
+			if containsInOrder(got, parts) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			miss = append(miss, strings.TrimSpace(want))
+		}
+	}
+	return miss
+}
+
+func containsInOrder(s string, parts []string) bool {
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return true
+}

@@ -1,0 +1,231 @@
+package workshop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bloglabs/posts/labs/runtimes/kind"
+)
+
+// exerciseFile is an exercise's name: two digits, a dash, a name.
+var exerciseFile = regexp.MustCompile(`^[0-9]{2}-[a-z0-9-]+\.md$`)
+
+// TestWorkshop runs every exercise of the workshop, step by step, against
+// the real labs, and checks each step's exit status and checkpoint. One
+// subtest per exercise file; exercises run two at a time (go test's
+// -parallel), each in a fresh working directory.
+func TestWorkshop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the exercises run the real labs (minutes); go test ./docs/workshop runs them")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("the exercises are bash steps: run them under WSL2")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("the exercises are bash steps, and bash is not on PATH")
+	}
+	repo := repoRoot(t)
+	files := exerciseFiles(t)
+	if len(files) < 7 {
+		t.Errorf("%d exercises, want at least 7: %v", len(files), files)
+	}
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(f, ".md"), func(t *testing.T) {
+			t.Parallel()
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps, err := parseSteps(string(src))
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if len(steps) == 0 {
+				t.Fatalf("%s has no ```sh step", f)
+			}
+			runExercise(t, repo, f, steps)
+		})
+	}
+}
+
+func exerciseFiles(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, e := range entries {
+		if exerciseFile.MatchString(e.Name()) {
+			files = append(files, e.Name())
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+// repoRoot is the module's root: this package is docs/workshop.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("no go.mod two folders up from docs/workshop: %v", err)
+	}
+	return root
+}
+
+// workDir makes the exercise's fresh working directory. It lives under the
+// repository's out/ (ignored by git) because the labs find their sources by
+// walking up from the working directory, as they do for an attendee who
+// works in a scratch folder of the clone.
+func workDir(t *testing.T, repo, name string) string {
+	t.Helper()
+	base := filepath.Join(repo, "out", "workshop-test")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(base, strings.TrimSuffix(name, ".md")+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("kept the working directory for a look: %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	return dir
+}
+
+func runExercise(t *testing.T, repo, file string, steps []step) {
+	dir := workDir(t, repo, file)
+	var groups []int
+	// Stop what the steps left in the background (a throwaway Postgres, a
+	// waiting replica), even when a step failed.
+	t.Cleanup(func() { stopGroups(groups) })
+	start := time.Now()
+	matched := 0
+	for i, s := range steps {
+		name := fmt.Sprintf("%s:%d (step %d)", file, s.Line, i+1)
+		if reason := cannotRun(s.Needs); reason != "" {
+			t.Logf("%s skipped: %s", name, reason)
+			continue
+		}
+		began := time.Now()
+		out, code, pgid, err := runStep(repo, dir, s)
+		if pgid != 0 {
+			groups = append(groups, pgid)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v\n--- output\n%s", name, err, out)
+		}
+		if code != s.Exit {
+			t.Fatalf("%s exited %d, want %d\n--- script\n%s--- output\n%s", name, code, s.Exit, s.Script, out)
+		}
+		if miss := missing(out, s.Checkpoint); len(miss) > 0 {
+			t.Fatalf("%s: checkpoint lines missing from the output:\n  %s\n--- output\n%s", name, strings.Join(miss, "\n  "), out)
+		}
+		matched += len(s.Checkpoint)
+		t.Logf("%s: exit %d, %d checkpoint lines matched, %.1fs", name, code, len(s.Checkpoint), time.Since(began).Seconds())
+	}
+	t.Logf("%s: %d steps, %d checkpoint lines matched, %.1fs", file, len(steps), matched, time.Since(start).Seconds())
+}
+
+// runStep runs one step with bash -e in dir and returns what it printed
+// (stdout and stderr in one file, so their order is kept), its exit status
+// and its process group. Output goes to a file, not a pipe, so that a
+// process the step leaves in the background cannot hold the step open.
+func runStep(repo, dir string, s step) (string, int, int, error) {
+	f, err := os.CreateTemp("", "workshop-step-*.out")
+	if err != nil {
+		return "", 0, 0, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", s.Script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "REPO="+repo, "NO_COLOR=1")
+	cmd.Stdout, cmd.Stderr = f, f
+	newGroup(cmd)
+	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	runErr := cmd.Run()
+	pgid := 0
+	if cmd.Process != nil {
+		pgid = cmd.Process.Pid
+	}
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		return "", 0, pgid, err
+	}
+	out := string(b)
+	if ctx.Err() != nil {
+		return out, 0, pgid, fmt.Errorf("still running after %s (timeout=%s on the fence raises it)", s.Timeout, s.Timeout)
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case runErr == nil:
+		return out, 0, pgid, nil
+	case errors.As(runErr, &exitErr):
+		return out, exitErr.ExitCode(), pgid, nil
+	default:
+		return out, 0, pgid, fmt.Errorf("bash: %w", runErr)
+	}
+}
+
+var (
+	needsOnce   sync.Map // "docker"/"kind" → *needResult
+	dockerProbe = func(ctx context.Context) error {
+		out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("no Docker engine answers (docker version: %s)", strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+)
+
+type needResult struct {
+	once   sync.Once
+	reason string
+}
+
+// cannotRun says why a step that needs Docker or kind cannot run here, or
+// "" when it can. Each check runs once per test binary.
+func cannotRun(need string) string {
+	if need == "" {
+		return ""
+	}
+	v, _ := needsOnce.LoadOrStore(need, &needResult{})
+	r := v.(*needResult)
+	r.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var err error
+		switch need {
+		case "docker":
+			err = dockerProbe(ctx)
+		case "kind":
+			err = kind.CheckHost(ctx)
+		}
+		if err != nil {
+			r.reason = fmt.Sprintf("needs %s: %v", need, err)
+		}
+	})
+	return r.reason
+}
