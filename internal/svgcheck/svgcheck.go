@@ -1,0 +1,164 @@
+package svgcheck
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Namespace is the SVG namespace an <svg> root must declare.
+const Namespace = "http://www.w3.org/2000/svg"
+
+// Info is what [Check] read from a chart.
+type Info struct {
+	Title string
+	// Shows are the labels the <desc> claims, in its order.
+	Shows []string
+	// Texts are the contents of every <text> and <tspan>, whitespace
+	// collapsed.
+	Texts []string
+}
+
+// Check parses an SVG document and returns what it read, and an error
+// listing every problem found.
+func Check(svg []byte) (Info, error) {
+	info, problems := read(svg)
+	if len(problems) == 0 {
+		problems = append(problems, judge(info)...)
+	}
+	return info, errors.Join(problems...)
+}
+
+// read parses the document; it stops at the first XML error.
+func read(svg []byte) (Info, []error) {
+	var (
+		info     Info
+		problems []error
+		stack    []string
+		text     strings.Builder
+		desc     string
+	)
+	dec := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return info, append(problems, fmt.Errorf("not well-formed XML: %w", err))
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if len(stack) == 0 {
+				problems = append(problems, checkRoot(t)...)
+			}
+			problems = append(problems, checkElement(t)...)
+			stack = append(stack, t.Name.Local)
+			text.Reset()
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			s := strings.Join(strings.Fields(text.String()), " ")
+			parent := ""
+			if len(stack) >= 2 {
+				parent = stack[len(stack)-2]
+			}
+			switch {
+			case t.Name.Local == "title" && parent == "svg":
+				info.Title = s
+			case t.Name.Local == "desc" && parent == "svg":
+				desc = text.String()
+			case t.Name.Local == "text" || t.Name.Local == "tspan":
+				if s != "" {
+					info.Texts = append(info.Texts, s)
+				}
+			}
+			stack = stack[:len(stack)-1]
+			text.Reset()
+		}
+	}
+	info.Shows = shows(desc)
+	return info, problems
+}
+
+func checkRoot(t xml.StartElement) []error {
+	var problems []error
+	if t.Name.Local != "svg" || t.Name.Space != Namespace {
+		problems = append(problems, fmt.Errorf("root element is <%s> in namespace %q, want <svg xmlns=%q>", t.Name.Local, t.Name.Space, Namespace))
+	}
+	has := map[string]bool{}
+	for _, a := range t.Attr {
+		has[a.Name.Local] = true
+	}
+	if !has["viewBox"] && !(has["width"] && has["height"]) {
+		problems = append(problems, errors.New("<svg> has neither a viewBox nor width and height: it renders at an arbitrary size"))
+	}
+	return problems
+}
+
+// checkElement refuses what GitHub will not render.
+func checkElement(t xml.StartElement) []error {
+	var problems []error
+	switch t.Name.Local {
+	case "script", "foreignObject", "image":
+		problems = append(problems, fmt.Errorf("<%s> is not rendered by GitHub (or needs a network): draw it in plain SVG", t.Name.Local))
+	}
+	for _, a := range t.Attr {
+		if a.Name.Local == "href" && !strings.HasPrefix(a.Value, "#") {
+			problems = append(problems, fmt.Errorf("<%s> refers to %q: only references within the file render", t.Name.Local, a.Value))
+		}
+		if strings.HasPrefix(a.Name.Local, "on") {
+			problems = append(problems, fmt.Errorf("<%s> has an event handler %s", t.Name.Local, a.Name.Local))
+		}
+	}
+	return problems
+}
+
+// shows reads the labels of a desc's "shows:" line.
+func shows(desc string) []string {
+	for _, l := range strings.Split(desc, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(l), "shows:")
+		if !ok {
+			continue
+		}
+		var out []string
+		for _, s := range strings.Split(rest, ";") {
+			if s = strings.Join(strings.Fields(s), " "); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// judge checks the claims against the texts.
+func judge(info Info) []error {
+	var problems []error
+	if info.Title == "" {
+		problems = append(problems, errors.New("no <title> (or an empty one) directly under <svg>: screen readers and GitHub's tooltip show it"))
+	}
+	if len(info.Shows) == 0 {
+		problems = append(problems, errors.New(`no "shows: A; B; ..." line in the <desc> directly under <svg>: say what the picture shows`))
+	}
+	for _, want := range info.Shows {
+		if !containsLabel(info.Texts, want) {
+			problems = append(problems, fmt.Errorf("the <desc> says it shows %q, but no <text> holds it", want))
+		}
+	}
+	return problems
+}
+
+// containsLabel reports whether some text is the label or starts with it
+// ("verdict" matches "verdict: fixed — ...").
+func containsLabel(texts []string, label string) bool {
+	for _, t := range texts {
+		if t == label || strings.HasPrefix(t, label+" ") || strings.HasPrefix(t, label+":") {
+			return true
+		}
+	}
+	return false
+}
