@@ -3,6 +3,7 @@
 package workshop
 
 import (
+	"context"
 	"errors"
 	"os/exec"
 )
@@ -12,3 +13,5 @@ import (
 func newGroup(*exec.Cmd)  {}
 func killGroup(int) error { return errors.ErrUnsupported }
 func stopGroups([]int)    {}
+
+func kindProbe(context.Context) error { return errors.ErrUnsupported }

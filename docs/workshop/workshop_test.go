@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
 
 // exerciseFile is an exercise's name: two digits, a dash, a name.
@@ -221,7 +219,7 @@ func cannotRun(need string) string {
 		case "docker":
 			err = dockerProbe(ctx)
 		case "kind":
-			err = kind.CheckHost(ctx)
+			err = kindProbe(ctx)
 		}
 		if err != nil {
 			r.reason = fmt.Sprintf("needs %s: %v", need, err)
