@@ -3,7 +3,7 @@
 // in the SVG namespace with a size, a non-empty <title>, no script, no
 // foreignObject and no external reference (GitHub's image proxy drops
 // them), and a <desc> whose line "shows: A; B; ..." lists labels that each
-// appear as the text of a <text> (or <tspan>) element.
+// appear in the text of a <text> element.
 //
 // The lab charts (labs/report) and the hand-drawn diagrams in docs/ follow
 // this convention; their tests call [Check].
