@@ -5,6 +5,7 @@ package deploy_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -66,8 +67,17 @@ func TestBaseWiresRunonceAsInitContainer(t *testing.T) {
 	if !slices.Contains(ic.Command[:sep], "--name=schema") {
 		t.Errorf("initContainer command %q lacks --name=schema", ic.Command)
 	}
-	if v := env(ic, "RUNONCE_VERSION"); v == nil || v.Value != "0.0.0" {
-		t.Errorf("RUNONCE_VERSION = %+v, want the image tag 0.0.0", v)
+	if v := env(ic, "RUNONCE_VERSION"); v == nil || v.ValueFrom == nil || v.ValueFrom.FieldRef == nil || v.ValueFrom.FieldRef.FieldPath != versionField {
+		t.Errorf("RUNONCE_VERSION = %+v, want the downward API's %s", v, versionField)
+	}
+	if got := d.Spec.Template.Labels[versionLabel]; got != "0.0.0" {
+		t.Errorf("pod label %s = %q, want the base's tag 0.0.0", versionLabel, got)
+	}
+	if d.Spec.ProgressDeadlineSeconds == nil || *d.Spec.ProgressDeadlineSeconds <= 30*60 {
+		t.Errorf("progressDeadlineSeconds = %v, want more than RUNONCE_WAIT_TIMEOUT (30m): a long wait is not a failed rollout", d.Spec.ProgressDeadlineSeconds)
+	}
+	if s := env(spec.Containers[0], "RUNONCE_DSN"); s == nil || s.ValueFrom == nil || s.ValueFrom.SecretKeyRef == nil {
+		t.Errorf("app container's RUNONCE_DSN = %+v, want it from the Secret, for kubectl exec ... runonce status", s)
 	}
 	if h := env(ic, "RUNONCE_HOLDER"); h == nil || h.ValueFrom == nil || h.ValueFrom.FieldRef == nil || h.ValueFrom.FieldRef.FieldPath != "metadata.name" {
 		t.Errorf("RUNONCE_HOLDER = %+v, want the downward API's metadata.name", h)
@@ -77,15 +87,30 @@ func TestBaseWiresRunonceAsInitContainer(t *testing.T) {
 	}
 }
 
-// The production overlay sets the image; runonce's version must follow its
-// tag, the version's one source of truth.
-func TestOverlayTagBecomesVersion(t *testing.T) {
+// The version runonce reads: the pod's release label, through the downward
+// API (an image reference with a registry port or a digest cannot be split
+// on ":" reliably).
+const (
+	versionLabel = "app.kubernetes.io/version"
+	versionField = "metadata.labels['app.kubernetes.io/version']"
+)
+
+// The production overlay sets the image (from a registry with a port) and
+// the release; runonce's version is the release, in step with the tag.
+func TestOverlayReleaseBecomesVersion(t *testing.T) {
 	d := strictDecode(t, build(t, "overlays/production"))
 	ic := d.Spec.Template.Spec.InitContainers[0]
-	if ic.Image != "registry.example.com/team/app:1.4.2" {
+	if ic.Image != "registry.example.com:5000/team/app:1.4.2" {
 		t.Errorf("initContainer image = %q, want the overlay's", ic.Image)
 	}
-	if v := env(ic, "RUNONCE_VERSION"); v == nil || v.Value != "1.4.2" {
-		t.Errorf("RUNONCE_VERSION = %+v, want 1.4.2 from the overlay's tag", v)
+	if v := env(ic, "RUNONCE_VERSION"); v == nil || v.ValueFrom == nil || v.ValueFrom.FieldRef == nil || v.ValueFrom.FieldRef.FieldPath != versionField {
+		t.Errorf("RUNONCE_VERSION = %+v, want the downward API's %s", v, versionField)
+	}
+	tag := ic.Image[strings.LastIndex(ic.Image, ":")+1:]
+	if got := d.Spec.Template.Labels[versionLabel]; got != tag {
+		t.Errorf("pod label %s = %q, want the overlay's tag %q: keep the two in step", versionLabel, got, tag)
+	}
+	if got := d.Spec.Selector.MatchLabels[versionLabel]; got != "" {
+		t.Errorf("the selector holds %s=%q: a selector is immutable, so every release would need a new Deployment", versionLabel, got)
 	}
 }
