@@ -149,15 +149,24 @@ func TestSpotVariant(t *testing.T) {
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	for script, want := range map[string][]string{
-		"node-pool-preemptible.sh": {"--preemptible", "--node-labels=", "--node-taints=cloud.google.com/gke-preemptible=true:NoSchedule", "--enable-autoscaling"},
-		"node-pool-spot.sh":        {"--spot", "--node-labels=", "--node-taints=cloud.google.com/gke-spot=true:NoSchedule"},
-		"post-commands.sh":         {"kubectl taint nodes", "cloud.google.com/gke-preemptible=true:NoSchedule", "--values gitlab-runner-values.yaml"},
+		// --total-*: a regional cluster multiplies --min-nodes/--max-nodes by its zones.
+		"node-pool-preemptible.sh": {"--preemptible", "--node-labels=", "--node-taints=cloud.google.com/gke-preemptible=true:NoSchedule", "--enable-autoscaling", "--total-min-nodes=1", "--total-max-nodes=10"},
+		"node-pool-spot.sh":        {"--spot", "--node-labels=", "--node-taints=cloud.google.com/gke-spot=true:NoSchedule", "--total-min-nodes=1", "--total-max-nodes=10"},
+		"post-commands.sh": {"kubectl taint nodes", "cloud.google.com/gke-preemptible=true:NoSchedule",
+			"helm repo add gitlab https://charts.gitlab.io", `--values "$here/gitlab-runner-values.yaml"`,
+			"--from-file=runner-token=/dev/stdin"},
 	} {
 		text := string(read(t, script))
 		for _, w := range want {
 			if !strings.Contains(text, w) {
 				t.Errorf("%s: missing %q", script, w)
 			}
+		}
+		if regexp.MustCompile(`--(min|max)-nodes=`).MatchString(text) {
+			t.Errorf("%s: --min-nodes/--max-nodes count per zone (a regional cluster multiplies them): use --total-min-nodes/--total-max-nodes", script)
+		}
+		if strings.Contains(text, "runnerToken=") {
+			t.Errorf("%s: the runner token on a command line shows in ps and shell history: use the Secret", script)
 		}
 		if sh, err := exec.LookPath("sh"); err == nil {
 			cmd := exec.Command(sh, "-n")
@@ -195,6 +204,7 @@ type helmValues struct {
 	Affinity     *corev1.Affinity    `json:"affinity"`
 	Runners      struct {
 		Config string `json:"config"`
+		Secret string `json:"secret"`
 	} `json:"runners"`
 }
 

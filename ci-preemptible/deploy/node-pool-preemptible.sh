@@ -8,6 +8,11 @@
 # gitlab-runner manager) off nodes that can vanish with 30 s notice.
 # --node-taints, unlike `kubectl taint`, is applied by GKE to every node the
 # pool ever gets: after autoscaling and after each preemption.
+# Autoscaling limits are totals for the pool (--total-*): --min-nodes and
+# --max-nodes count per zone, so a regional cluster (three zones) would get
+# three times as many. One node stays up at night, so that the first job of
+# the morning does not wait for a VM to boot (about 90 s); --total-min-nodes=0
+# saves that node's price (the simulator's scenarios model both).
 set -eu
 : "${CLUSTER:?set CLUSTER to your cluster name}"
 : "${LOCATION:?set LOCATION to the cluster zone or region}"
@@ -17,6 +22,6 @@ gcloud container node-pools create ci-preemptible \
   --location="$LOCATION" \
   --machine-type=e2-standard-4 \
   --preemptible \
-  --enable-autoscaling --min-nodes=0 --max-nodes=10 \
+  --enable-autoscaling --total-min-nodes=1 --total-max-nodes=10 \
   --node-labels=workload=ci \
   --node-taints=cloud.google.com/gke-preemptible=true:NoSchedule
