@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/bloglabs/posts/labs/demoapp/migrations"
 )
 
 // ErrUsage is returned by [Run] for a bad command line; the program exits 2.
@@ -25,6 +27,8 @@ flags (also from the environment):
   --backfill D        length of the slow step (DEMOAPP_BACKFILL, default 1.5s)
   --create-index B    include CREATE INDEX CONCURRENTLY (DEMOAPP_CREATE_INDEX, default true)
   --lock none|goose   how migrating replicas exclude each other (DEMOAPP_LOCK, default none)
+  --fail-step B       make the one-time step fail before it changes anything; migrate
+                      exits 3 (DEMOAPP_FAIL_STEP, default false)
 environment: DATABASE_URL, POD_NAME, PORT
 `
 
@@ -44,6 +48,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.DurationVar(&c.Backfill, "backfill", c.Backfill, "length of the slow step")
 	fs.BoolVar(&c.CreateIndex, "create-index", c.CreateIndex, "include the CREATE INDEX CONCURRENTLY step")
+	fs.BoolVar(&c.FailStep, "fail-step", c.FailStep, "make the one-time step fail (migrate exits 3)")
 	lockFlag := fs.String("lock", string(c.Lock), "none or goose")
 	migrateOnBoot := fs.Bool("migrate-on-boot", false, "serve: migrate before serving")
 	if err := fs.Parse(args); err != nil {
@@ -76,6 +81,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
+// ExitStepFailed is the exit status of a migration whose one-time step
+// failed on purpose (--fail-step): distinct from 1, so that a reader sees
+// it pass through runonce unchanged.
+const ExitStepFailed = 3
+
 // ExitCode maps Run's error to the process's exit status.
 func ExitCode(err error) int {
 	switch {
@@ -83,6 +93,8 @@ func ExitCode(err error) int {
 		return 0
 	case errors.Is(err, ErrUsage):
 		return 2
+	case errors.Is(err, migrations.ErrStepFailed):
+		return ExitStepFailed
 	default:
 		return 1
 	}

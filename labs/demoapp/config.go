@@ -40,6 +40,10 @@ type Config struct {
 	// Lock used by migrate and serve --migrate-on-boot (DEMOAPP_LOCK).
 	// Defaults to LockNone.
 	Lock Lock
+	// FailStep makes the one-time step (version 3) fail before it changes
+	// anything (DEMOAPP_FAIL_STEP); migrate then exits [ExitStepFailed].
+	// Defaults to false.
+	FailStep bool
 }
 
 // DefaultBackfill is the slow step's default length: long enough that
@@ -79,6 +83,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("DEMOAPP_CREATE_INDEX=%q: %w", v, err)
 		}
 		c.CreateIndex = b
+	}
+	if v := os.Getenv("DEMOAPP_FAIL_STEP"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("DEMOAPP_FAIL_STEP=%q: %w", v, err)
+		}
+		c.FailStep = b
 	}
 	if v := os.Getenv("DEMOAPP_LOCK"); v != "" {
 		c.Lock = Lock(v)

@@ -56,7 +56,7 @@ func newProvider(db *sql.DB, c Config, log *slog.Logger) (*goose.Provider, error
 	opts := []goose.ProviderOption{
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithLogger(goose.NopLogger()),
-		goose.WithGoMigrations(migrations.SeedAndBackfill(c.Backfill, func() {
+		goose.WithGoMigrations(migrations.SeedAndBackfill(c.Backfill, c.FailStep, func() {
 			log.Info("one-time step started", "event", EventRan, "step", migrations.StepName, "seconds", c.Backfill.Seconds())
 		})),
 	}

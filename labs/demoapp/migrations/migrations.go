@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,12 +38,21 @@ const IndexName = "plans_name_key"
 // SeedPlans are the rows version 3 inserts, each expected exactly once.
 var SeedPlans = []string{"free", "pro", "team"}
 
+// ErrStepFailed is the error of a version 3 told to fail (DEMOAPP_FAIL_STEP):
+// the workshop's exercise on a one-time step that fails.
+var ErrStepFailed = errors.New("the one-time step failed on purpose (DEMOAPP_FAIL_STEP)")
+
 // SeedAndBackfill returns the Go migration for version 3. It records its run
 // in migration_runs, calls started (so the app can report it), inserts the
 // plans, then sets accounts.plan_id in ten batches spread over d, the way a
-// throttled backfill of a big table is run in production.
-func SeedAndBackfill(d time.Duration, started func()) *goose.Migration {
+// throttled backfill of a big table is run in production. With fail, it
+// returns [ErrStepFailed] before it changes anything, so that a retry starts
+// from a clean slate.
+func SeedAndBackfill(d time.Duration, fail bool, started func()) *goose.Migration {
 	up := func(ctx context.Context, db *sql.DB) error {
+		if fail {
+			return ErrStepFailed
+		}
 		var id int64
 		// Committed on its own, before any work: a run that crashes
 		// half-way still counts.
