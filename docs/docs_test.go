@@ -61,16 +61,7 @@ var (
 // not in it.
 func TestPagesStandAlone(t *testing.T) {
 	t.Parallel()
-	pages := []string{filepath.Join("..", "README.md")}
-	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".md") {
-			pages = append(pages, p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pages := append([]string{filepath.Join("..", "README.md")}, markdownPages(t)...)
 	for _, p := range pages {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -90,4 +81,58 @@ func TestPagesStandAlone(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mageTarget matches a target in magefile.go: a method of a namespace type
+// ("func (Lab) Race(") or a top-level function ("func Lint(").
+var mageTarget = regexp.MustCompile(`(?m)^func (?:\((\w+)\) )?([A-Z]\w*)\(`)
+
+// TestEveryMageTargetDocumented checks that each target of magefile.go is
+// named in README.md or a page under docs/ (as mage spells it:
+// lab:preemptibleKind), so that `go tool mage -l` never lists a target no
+// page explains.
+func TestEveryMageTargetDocumented(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile(filepath.Join("..", "magefile.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, p := range append([]string{filepath.Join("..", "README.md")}, markdownPages(t)...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	targets := mageTarget.FindAllStringSubmatch(string(src), -1)
+	if len(targets) < 10 {
+		t.Fatalf("found %d targets in magefile.go: the pattern no longer matches it", len(targets))
+	}
+	for _, m := range targets {
+		name := lowerFirst(m[2])
+		if m[1] != "" {
+			name = lowerFirst(m[1]) + ":" + name
+		}
+		if !strings.Contains(all.String(), name) {
+			t.Errorf("mage target %s is in no page: add it to docs/targets.md with what it prints", name)
+		}
+	}
+}
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
+func markdownPages(t *testing.T) []string {
+	t.Helper()
+	var pages []string
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".md") {
+			pages = append(pages, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pages
 }
