@@ -3,7 +3,6 @@
 package workshop
 
 import (
-	"context"
 	"errors"
 	"os/exec"
 )
@@ -13,5 +12,3 @@ import (
 func newGroup(*exec.Cmd)  {}
 func killGroup(int) error { return errors.ErrUnsupported }
 func stopGroups([]int)    {}
-
-func kindProbe(context.Context) error { return errors.ErrUnsupported }

@@ -3,17 +3,10 @@
 package workshop
 
 import (
-	"context"
 	"os/exec"
 	"syscall"
 	"time"
-
-	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
-
-// kindProbe is kind's own host check (Docker, privileged containers, cgroup
-// v2): a step marked needs=kind runs only where it passes.
-func kindProbe(ctx context.Context) error { return kind.CheckHost(ctx) }
 
 // newGroup starts cmd in a process group of its own, so that what it
 // leaves in the background can be stopped with it.

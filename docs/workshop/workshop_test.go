@@ -187,16 +187,34 @@ func runStep(repo, dir string, s step) (string, int, int, error) {
 	}
 }
 
-var (
-	needsOnce   sync.Map // "docker"/"kind" → *needResult
-	dockerProbe = func(ctx context.Context) error {
-		out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("no Docker engine answers (docker version: %s)", strings.TrimSpace(string(out)))
-		}
-		return nil
+var needsOnce sync.Map // "docker"/"kind" → *needResult
+
+func dockerProbe(ctx context.Context) error {
+	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("no Docker engine answers (docker version: %s)", strings.TrimSpace(string(out)))
 	}
-)
+	return nil
+}
+
+// kindProbe asks Docker what kind needs of it: an engine, and cgroup v2
+// (kind's node image for Kubernetes 1.35 and later). It does not import the
+// lab's full host check (labs/runtimes/kind), whose client-go dependencies
+// would triple this test's build under -race; a host that passes this and
+// still refuses privileged containers fails the step with kind's own words.
+func kindProbe(ctx context.Context) error {
+	if err := dockerProbe(ctx); err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.CgroupVersion}}").Output()
+	if err != nil {
+		return fmt.Errorf("docker info: %w", err)
+	}
+	if v := strings.TrimSpace(string(out)); v != "2" {
+		return fmt.Errorf("this Docker runs on cgroup v%s, and kind's node image needs cgroup v2", v)
+	}
+	return nil
+}
 
 type needResult struct {
 	once   sync.Once
