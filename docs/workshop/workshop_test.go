@@ -159,7 +159,9 @@ func runStep(repo, dir string, s step) (string, int, int, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", s.Script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "REPO="+repo, "NO_COLOR=1")
+	// The report as a pipe gets it: no colour, no wrapping at a terminal's
+	// width ($COLUMNS would set one), so checkpoints see whole lines.
+	cmd.Env = append(withoutVar(os.Environ(), "COLUMNS"), "REPO="+repo, "NO_COLOR=1")
 	cmd.Stdout, cmd.Stderr = f, f
 	newGroup(cmd)
 	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
@@ -185,6 +187,16 @@ func runStep(repo, dir string, s step) (string, int, int, error) {
 	default:
 		return out, 0, pgid, fmt.Errorf("bash: %w", runErr)
 	}
+}
+
+func withoutVar(env []string, name string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 var needsOnce sync.Map // "docker"/"kind" → *needResult
