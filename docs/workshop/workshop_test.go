@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +35,12 @@ func TestWorkshop(t *testing.T) {
 		t.Skip("the exercises are bash steps, and bash is not on PATH")
 	}
 	repo := repoRoot(t)
+	dependOnSources(t, repo)
 	files := exerciseFiles(t)
+	sum := &summary{start: time.Now()}
+	// After every subtest: the log CI prints (go test shows a passing
+	// test's log only with -v).
+	t.Cleanup(func() { sum.write(t, filepath.Join(repo, "out", "workshop-test", "summary.txt")) })
 	if len(files) < 7 {
 		t.Errorf("%d exercises, want at least 7: %v", len(files), files)
 	}
@@ -52,7 +58,7 @@ func TestWorkshop(t *testing.T) {
 			if len(steps) == 0 {
 				t.Fatalf("%s has no ```sh step", f)
 			}
-			runExercise(t, repo, f, steps)
+			runExercise(t, repo, f, steps, sum)
 		})
 	}
 }
@@ -110,7 +116,7 @@ func workDir(t *testing.T, repo, name string) string {
 	return dir
 }
 
-func runExercise(t *testing.T, repo, file string, steps []step) {
+func runExercise(t *testing.T, repo, file string, steps []step, sum *summary) {
 	dir := workDir(t, repo, file)
 	var groups []int
 	// Stop what the steps left in the background (a throwaway Postgres, a
@@ -121,7 +127,7 @@ func runExercise(t *testing.T, repo, file string, steps []step) {
 	for i, s := range steps {
 		name := fmt.Sprintf("%s:%d (step %d)", file, s.Line, i+1)
 		if reason := cannotRun(s.Needs); reason != "" {
-			t.Logf("%s skipped: %s", name, reason)
+			sum.logf(t, "%s skipped: %s", name, reason)
 			continue
 		}
 		began := time.Now()
@@ -139,9 +145,71 @@ func runExercise(t *testing.T, repo, file string, steps []step) {
 			t.Fatalf("%s: checkpoint lines missing from the output:\n  %s\n--- output\n%s", name, strings.Join(miss, "\n  "), out)
 		}
 		matched += len(s.Checkpoint)
-		t.Logf("%s: exit %d, %d checkpoint lines matched, %.1fs", name, code, len(s.Checkpoint), time.Since(began).Seconds())
+		sum.logf(t, "%s: exit %d, %d checkpoint lines matched, %.1fs", name, code, len(s.Checkpoint), time.Since(began).Seconds())
 	}
-	t.Logf("%s: %d steps, %d checkpoint lines matched, %.1fs", file, len(steps), matched, time.Since(start).Seconds())
+	sum.logf(t, "%s: %d steps, %d checkpoint lines matched, %.1fs", file, len(steps), matched, time.Since(start).Seconds())
+	sum.add(len(steps), matched)
+}
+
+// summary collects what the exercises did, for CI's log.
+type summary struct {
+	mu                     sync.Mutex
+	start                  time.Time
+	lines                  []string
+	exercises, steps, seen int
+}
+
+func (s *summary) logf(t *testing.T, format string, args ...any) {
+	t.Helper()
+	t.Logf(format, args...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, fmt.Sprintf(format, args...))
+}
+
+func (s *summary) add(steps, matched int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exercises++
+	s.steps += steps
+	s.seen += matched
+}
+
+func (s *summary) write(t *testing.T, file string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	verdict := "PASS"
+	if t.Failed() {
+		verdict = "FAIL"
+	}
+	text := strings.Join(s.lines, "\n") + fmt.Sprintf("\nTestWorkshop %s: %d exercises ran to the end, %d steps, %d checkpoint lines matched, %.0fs\n",
+		verdict, s.exercises, s.steps, s.seen, time.Since(s.start).Seconds())
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Logf("summary: %v", err)
+	}
+}
+
+// dependOnSources reads the module's sources, so that go test's cache, which
+// records the files a test opens, runs the exercises again when the labs
+// they run change (the steps' own reads happen in other processes, which
+// the cache cannot see).
+func dependOnSources(t *testing.T, repo string) {
+	t.Helper()
+	err := filepath.WalkDir(repo, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || p == filepath.Join(repo, "out")) {
+			return filepath.SkipDir
+		}
+		if n := d.Name(); !d.IsDir() && (strings.HasSuffix(n, ".go") || strings.HasSuffix(n, ".sql") || n == "go.mod" || n == "go.sum" || strings.HasSuffix(n, ".yaml")) {
+			_, err = os.ReadFile(p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // runStep runs one step with bash -e in dir and returns what it printed
