@@ -14,8 +14,10 @@ import (
 	"github.com/magefile/mage/sh"
 
 	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
+	"github.com/bloglabs/posts/labs/runtimes/kind"
 	"github.com/bloglabs/posts/tools/pgimage"
 )
 
@@ -29,17 +31,17 @@ func (Lab) PreemptibleKind(ctx context.Context) error {
 
 // Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
 func (Lab) Race(ctx context.Context) error {
-	return app.Run(ctx, []string{"race"}, os.Stdout, os.Stderr)
+	return app.RunLab(ctx, cli.OS(), app.Race, app.DefaultOptions())
 }
 
 // Fix runs the same app with runonce as its initContainer: one replica migrates, the others wait and skip.
 func (Lab) Fix(ctx context.Context) error {
-	return app.Run(ctx, []string{"fix"}, os.Stdout, os.Stderr)
+	return app.RunLab(ctx, cli.OS(), app.Fix, app.DefaultOptions())
 }
 
 // Compare runs no lock, the post's LOCK TABLE, goose's session locker and runonce side by side, with and without CREATE INDEX CONCURRENTLY.
 func (Lab) Compare(ctx context.Context) error {
-	return app.Run(ctx, []string{"compare"}, os.Stdout, os.Stderr)
+	return app.RunLab(ctx, cli.OS(), app.Compare, app.DefaultOptions())
 }
 
 // Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.
@@ -108,12 +110,12 @@ type Cluster mg.Namespace
 
 // Up creates the labs' kind cluster (after checking this host can run kind) or reuses it.
 func (Cluster) Up(ctx context.Context) error {
-	return app.Run(ctx, []string{"cluster", "up"}, os.Stdout, os.Stderr)
+	return app.ClusterUp(ctx, cli.OS(), kind.RaceCluster(app.DefaultOptions().Cluster))
 }
 
 // Down deletes the labs' kind cluster.
 func (Cluster) Down(ctx context.Context) error {
-	return app.Run(ctx, []string{"cluster", "down"}, os.Stdout, os.Stderr)
+	return app.ClusterDown(ctx, cli.OS(), app.DefaultOptions().Cluster)
 }
 
 // Postgres runs throwaway PostgreSQL servers.

@@ -70,19 +70,20 @@ func connConfig(base *pgx.ConnConfig, o Options) *pgx.ConnConfig {
 func applicationName(name, holder string) string {
 	s := "runonce/" + name + "/" + holder
 	for len(s) > 63 {
-		_, size := lastRune(s)
-		s = s[:len(s)-size]
+		s = s[:len(s)-lastRuneSize(s)]
 	}
 	return s
 }
 
-func lastRune(s string) (rune, int) {
+// lastRuneSize is the length in bytes of s's last UTF-8 sequence, so that a
+// cut never splits a character.
+func lastRuneSize(s string) int {
 	for i := len(s) - 1; i >= 0; i-- {
 		if s[i]&0xC0 != 0x80 {
-			return rune(s[i]), len(s) - i
+			return len(s) - i
 		}
 	}
-	return 0, 1
+	return 1
 }
 
 // retryable says whether a connection error may go away by itself: the server

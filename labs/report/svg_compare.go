@@ -27,8 +27,6 @@ func rowStatus(r Row) (string, string) {
 		color = svgCrashed
 	}
 	switch {
-	case r.Skipped != "":
-		return "not run: " + r.Skipped, svgFaint
 	case r.Hangs > 0:
 		// A hang is its own failure, whatever the database says.
 		parts, color = append(parts, "hang"), svgWaited
@@ -111,14 +109,12 @@ func writeCompareRow(d *svgDoc, y float64, r Row, x func(float64) float64, top f
 	if r.SecondsToLastReady != nil {
 		end = *r.SecondsToLastReady
 	}
-	if r.Skipped == "" {
-		opacity := ""
-		if r.SecondsToLastReady == nil {
-			opacity = ` fill-opacity="0.35"`
-		}
-		fmt.Fprintf(&d.b, `<rect x="%s" y="%s" width="%s" height="14" fill="%s"%s>%s</rect>`+"\n",
-			num(x(0)), num(mid-7), num(math.Max(x(end)-x(0), 1)), color, opacity, tipOf(r.Strategy+", CIC "+yesNo(r.CreateIndex)+": "+status))
+	opacity := ""
+	if r.SecondsToLastReady == nil {
+		opacity = ` fill-opacity="0.35"`
 	}
+	fmt.Fprintf(&d.b, `<rect x="%s" y="%s" width="%s" height="14" fill="%s"%s>%s</rect>`+"\n",
+		num(x(0)), num(mid-7), num(math.Max(x(end)-x(0), 1)), color, opacity, tipOf(r.Strategy+", CIC "+yesNo(r.CreateIndex)+": "+status))
 	d.text(cmpWidth-cmpRight+12, mid+4, "start", color, "", status)
 }
 

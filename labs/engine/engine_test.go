@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -23,10 +22,9 @@ import (
 	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
-var (
-	binDir     string
-	runonceErr error // why runonce cannot be used, when it cannot
-)
+// binDir holds demoapp and runonce, built once for the package. A runonce
+// that does not build fails every test here: the labs need it.
+var binDir string
 
 func TestMain(m *testing.M) {
 	// The replicas run real binaries, built once for the package into a
@@ -51,13 +49,7 @@ func buildBinaries(dir string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := binaries.Build(ctx, root, dir, binaries.Demoapp); err != nil {
-		return err
-	}
-	if err := binaries.Build(ctx, root, dir, binaries.Runonce); err != nil {
-		runonceErr = err
-	}
-	return nil
+	return binaries.Build(ctx, root, dir, binaries.Demoapp, binaries.Runonce)
 }
 
 // testPostgres is the lab's Postgres seam over the package's test server.
@@ -120,11 +112,10 @@ func config(t *testing.T, replicas int) engine.Config {
 		}
 	})
 	return engine.Config{
-		Runtime:        process.New(process.Options{BinDir: binDir}),
-		Postgres:       newTestPostgres(t),
-		Replicas:       replicas,
-		RunonceMissing: runonceErr,
-		Progress:       &logs,
+		Runtime:  process.New(process.Options{BinDir: binDir}),
+		Postgres: newTestPostgres(t),
+		Replicas: replicas,
+		Progress: &logs,
 	}
 }
 
@@ -182,9 +173,6 @@ func TestRaceReproducesOnDefaultSettings(t *testing.T) {
 
 func TestFixRunsTheStepExactlyOnce(t *testing.T) {
 	t.Parallel()
-	if runonceErr != nil {
-		t.Skipf("runonce cannot be built yet, so lab:fix cannot run: %v", runonceErr)
-	}
 	for _, n := range replicaCounts() {
 		t.Run(fmt.Sprintf("replicas=%d", n), func(t *testing.T) {
 			t.Parallel()
@@ -228,9 +216,6 @@ func TestCompareTellsTheStrategiesApart(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("deploys eight times, goose's 5 s polling among them; skipped under -short")
-	}
-	if runonceErr != nil {
-		t.Skipf("runonce cannot be built yet: %v", runonceErr)
 	}
 	c := config(t, 3)
 	c.HangAfter = 2 * time.Second
@@ -276,8 +261,7 @@ func TestConfigNeedsItsSeams(t *testing.T) {
 	if _, err := engine.Race(context.Background(), engine.Config{}); err == nil {
 		t.Error("Race with an empty Config succeeded; want an error naming Runtime and Postgres")
 	}
-	c := engine.Config{Runtime: process.New(process.Options{}), Postgres: &testPostgres{}, RunonceMissing: errors.New("not built")}
-	if _, err := engine.Fix(context.Background(), c); err == nil || !errors.Is(err, c.RunonceMissing) {
-		t.Errorf("Fix without runonce: %v, want the reason runonce is missing", err)
+	if _, err := engine.Compare(context.Background(), engine.Config{Runtime: process.New(process.Options{})}); err == nil {
+		t.Error("Compare without a Postgres succeeded; want an error naming Runtime and Postgres")
 	}
 }
