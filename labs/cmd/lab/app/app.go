@@ -106,6 +106,7 @@ func newFlagSet(o *Options) *flag.FlagSet {
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "end a deployment that has not settled after this long")
 	fs.DurationVar(&o.HangAfter, "hang-after", o.HangAfter, "call a CREATE INDEX CONCURRENTLY waiting this long on other transactions a hang")
 	fs.StringVar(&o.JSONFile, "json", o.JSONFile, "also write the result as JSON to this file (- for stdout)")
+	fs.StringVar(&o.SVGFile, "svg", o.SVGFile, "also write the result as an SVG chart to this file: the per-replica timeline, or compare's bars")
 	fs.StringVar(&o.Runtime, "runtime", o.Runtime, "where replicas run: process, docker or kind")
 	fs.StringVar(&o.Postgres, "postgres", o.Postgres, "the Postgres provider: embedded, testcontainers or dsn")
 	fs.StringVar(&o.PostgresImage, "postgres-image", o.PostgresImage, "testcontainers: the Postgres image (default: "+container.DefaultImage+", else the offline image)")

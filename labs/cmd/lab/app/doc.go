@@ -11,7 +11,7 @@
 // docker or kind: static binaries FROM scratch, loaded into Docker), starts
 // the Postgres provider (--postgres embedded, testcontainers or dsn), runs the
 // lab on the runtime, prints the report to stdout (progress to stderr) and
-// writes JSON with --json FILE. The report's colour follows --color, NO_COLOR
+// writes JSON with --json FILE and an SVG chart with --svg FILE. The report's colour follows --color, NO_COLOR
 // and whether stdout is a terminal; its width --width, the terminal's width,
 // else $COLUMNS. $LABS_RUNTIME and $LABS_POSTGRES set the defaults of
 // --runtime and --postgres, so that a Mage target, which takes no flags, can

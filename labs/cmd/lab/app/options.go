@@ -51,6 +51,9 @@ type Options struct {
 	// JSONFile, when set, receives the result as JSON ("-": the report's
 	// stream).
 	JSONFile string
+	// SVGFile, when set, receives the result as a chart: the per-replica
+	// timeline (race, fix) or the strategies' bars (compare).
+	SVGFile string
 	// Runtime is where replicas run: process, docker or kind.
 	Runtime string
 	// Postgres is the provider: embedded, testcontainers or dsn.

@@ -262,6 +262,11 @@ func runAndReport(ctx context.Context, streams cli.Streams, lab Lab, cfg engine.
 			return err
 		}
 	}
+	if o.SVGFile != "" {
+		if err := writeSVG(o.SVGFile, result); err != nil {
+			return err
+		}
+	}
 	return labErr
 }
 
