@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -118,10 +119,19 @@ func postgresVersion(out string) string {
 }
 
 func checkPostgres(ctx context.Context) outcome {
+	if runtime.GOOS == "windows" {
+		return fail("%v", pgtemp.ErrWindows)
+	}
 	bin, err := pgtemp.FindBinDir()
-	if err != nil {
+	switch {
+	case errors.Is(err, pgtemp.ErrNoBinaries) && os.Getenv(pgtemp.EnvBinDir) != "":
+		return fail("%s=%s holds no initdb and postgres", pgtemp.EnvBinDir, os.Getenv(pgtemp.EnvBinDir))
+	case errors.Is(err, pgtemp.ErrNoBinaries):
+		return fail("no initdb and postgres on PATH, nor where Debian, the PGDG RPMs, Homebrew, Postgres.app or EDB's installer put them")
+	case err != nil:
 		return fail("%v", err)
 	}
+
 	out, err := exec.CommandContext(ctx, filepath.Join(bin, "postgres"), "--version").Output()
 	if err != nil {
 		return fail("%s/postgres --version: %v", bin, err)
