@@ -7,6 +7,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 
@@ -18,7 +20,9 @@ import (
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
+	"github.com/bloglabs/posts/tools/doctor"
 	"github.com/bloglabs/posts/tools/pgimage"
+	"github.com/bloglabs/posts/tools/prepare"
 )
 
 // Lab runs the hands-on labs.
@@ -56,6 +60,23 @@ func Lint() error {
 	}
 	return sh.RunV("go", "tool", "staticcheck", "./...")
 }
+
+// Crosscheck type-checks every package, tests included, for macOS (arm64, amd64) and Windows (amd64), so a Linux-only call cannot land; CI runs it before the tests.
+func Crosscheck() error {
+	var errs []error
+	for _, t := range [][2]string{{"darwin", "arm64"}, {"darwin", "amd64"}, {"windows", "amd64"}} {
+		if err := sh.RunWithV(map[string]string{"GOOS": t[0], "GOARCH": t[1]}, "go", "vet", "./..."); err != nil {
+			errs = append(errs, fmt.Errorf("%s/%s: %w", t[0], t[1], err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Doctor checks that this machine can run the labs (Go, C toolchain, PostgreSQL, disk, module cache; Docker, kind, images optional) and prints the fix for each miss; `go run ./tools/cmd/doctor --json FILE` for a report.
+func Doctor(ctx context.Context) error { return doctor.Run(ctx, cli.OS(), nil) }
+
+// Prepare fetches and builds everything the labs need while the network is there (modules, commands, images where Docker runs), then runs the doctor.
+func Prepare(ctx context.Context) error { return prepare.Run(ctx, cli.OS(), nil) }
 
 // Test runs the test suites.
 type Test mg.Namespace
