@@ -13,11 +13,11 @@ import (
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
-	"github.com/bloglabs/labs/ci-preemptible/cisim"
-	"github.com/bloglabs/labs/labs/labcli"
-	"github.com/bloglabs/labs/labs/labimage"
-	"github.com/bloglabs/labs/tools/controlplane"
-	"github.com/bloglabs/labs/tools/pgimage"
+	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/labs/appimage"
+	"github.com/bloglabs/posts/labs/cmd/lab/app"
+	"github.com/bloglabs/posts/tools/controlplane"
+	"github.com/bloglabs/posts/tools/pgimage"
 )
 
 // Lab runs the hands-on labs.
@@ -30,22 +30,30 @@ func (Lab) PreemptibleKind(ctx context.Context) error {
 
 // Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
 func (Lab) Race(ctx context.Context) error {
-	return labcli.Run(ctx, []string{"race"}, os.Stdout, os.Stderr)
+	return app.Run(ctx, []string{"race"}, os.Stdout, os.Stderr)
 }
 
 // Fix runs the same app with runonce as its initContainer: one replica migrates, the others wait and skip.
 func (Lab) Fix(ctx context.Context) error {
-	return labcli.Run(ctx, []string{"fix"}, os.Stdout, os.Stderr)
+	return app.Run(ctx, []string{"fix"}, os.Stdout, os.Stderr)
 }
 
 // Compare runs no lock, the post's LOCK TABLE, goose's session locker and runonce side by side, with and without CREATE INDEX CONCURRENTLY.
 func (Lab) Compare(ctx context.Context) error {
-	return labcli.Run(ctx, []string{"compare"}, os.Stdout, os.Stderr)
+	return app.Run(ctx, []string{"compare"}, os.Stdout, os.Stderr)
 }
 
 // Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.
 func (Lab) Preemptible(ctx context.Context) error {
 	return cisim.RunPreemptibleLab(ctx, os.Stdout, "out/preemptible.svg")
+}
+
+// Lint runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.
+func Lint() error {
+	if err := sh.RunV("go", "vet", "./..."); err != nil {
+		return err
+	}
+	return sh.RunV("go", "tool", "staticcheck", "./...")
 }
 
 // Test runs the test suites.
@@ -92,7 +100,7 @@ func (Images) Postgres(ctx context.Context) error {
 
 // Lab builds the lab image (demoapp and runonce, static, FROM scratch) and loads it into Docker.
 func (Images) Lab(ctx context.Context) error {
-	_, err := labimage.Build(ctx, labimage.Options{Progress: os.Stderr})
+	_, err := appimage.Build(ctx, appimage.Options{Progress: os.Stderr})
 	return err
 }
 
@@ -115,12 +123,12 @@ func (Cluster) Build(ctx context.Context) error {
 
 // Up creates the labs' kind cluster (after checking this host can run kind) or reuses it.
 func (Cluster) Up(ctx context.Context) error {
-	return labcli.Run(ctx, []string{"cluster", "up"}, os.Stdout, os.Stderr)
+	return app.Run(ctx, []string{"cluster", "up"}, os.Stdout, os.Stderr)
 }
 
 // Down deletes the labs' kind cluster.
 func (Cluster) Down(ctx context.Context) error {
-	return labcli.Run(ctx, []string{"cluster", "down"}, os.Stdout, os.Stderr)
+	return app.Run(ctx, []string{"cluster", "down"}, os.Stdout, os.Stderr)
 }
 
 // Postgres runs throwaway PostgreSQL servers.

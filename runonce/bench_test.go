@@ -13,8 +13,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/bloglabs/labs/runonce"
-	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+	"github.com/bloglabs/posts/runonce"
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
 const benchStep = time.Second

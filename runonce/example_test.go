@@ -7,8 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/runonce"
-	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+	"github.com/bloglabs/posts/runonce"
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
 // A Go program that installs its schema at start-up (with goose, say) wraps

@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS ` + l.table + ` (
 	finished_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS runs_name_version_status_idx ON ` + l.table + ` (name, version, status);
-COMMENT ON TABLE ` + l.table + ` IS 'runonce ledger: one row per attempt at a step; see https://github.com/bloglabs/labs/tree/main/runonce'`
+COMMENT ON TABLE ` + l.table + ` IS 'runonce ledger: one row per attempt at a step; see https://github.com/bloglabs/posts/tree/main/runonce'`
 }
 
 func isMissingTable(err error) bool {

@@ -12,9 +12,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/runonce"
-	"github.com/bloglabs/labs/runonce/runoncetest"
-	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+	"github.com/bloglabs/posts/runonce"
+	"github.com/bloglabs/posts/runonce/runoncetest"
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -17,9 +17,9 @@ import (
 
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
-	"github.com/bloglabs/labs/ci-preemptible/kindlab"
-	"github.com/bloglabs/labs/ci-preemptible/scenarios"
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/kindlab"
+	"github.com/bloglabs/posts/ci-preemptible/scenarios"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 // ErrUsage is returned (wrapped) by Run when the command line is wrong;

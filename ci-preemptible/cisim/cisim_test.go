@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bloglabs/labs/ci-preemptible/cisim"
-	"github.com/bloglabs/labs/ci-preemptible/sim"
-	"github.com/bloglabs/labs/internal/golden"
+	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
+	"github.com/bloglabs/posts/internal/golden"
 )
 
 func TestPreemptibleLab(t *testing.T) {

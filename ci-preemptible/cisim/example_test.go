@@ -5,7 +5,7 @@ import (
 	"log"
 	"os"
 
-	"github.com/bloglabs/labs/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/cisim"
 )
 
 // The embedded scenarios, as `go run ./ci-preemptible/cmd/cisim list` shows them.

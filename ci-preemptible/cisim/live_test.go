@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/labs/ci-preemptible/cisim"
-	"github.com/bloglabs/labs/labs/runtime/kind"
+	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
 
 // The command line of the live lab, without a cluster: what reaches

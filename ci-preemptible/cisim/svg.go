@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 // The chart is drawn by hand: a scatter of four points and a few step lines

@@ -15,8 +15,8 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
-	"github.com/bloglabs/labs/ci-preemptible/deploy"
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/deploy"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 func read(t *testing.T, name string) []byte {

@@ -7,9 +7,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/bloglabs/labs/ci-preemptible/deploy"
-	"github.com/bloglabs/labs/tools/controlplane"
-	"github.com/bloglabs/labs/tools/controlplane/cptest"
+	"github.com/bloglabs/posts/ci-preemptible/deploy"
+	"github.com/bloglabs/posts/tools/controlplane"
+	"github.com/bloglabs/posts/tools/controlplane/cptest"
 )
 
 func TestMain(m *testing.M) { cptest.Main(m) }

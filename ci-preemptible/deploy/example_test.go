@@ -5,7 +5,7 @@ import (
 	"io/fs"
 	"log"
 
-	"github.com/bloglabs/labs/ci-preemptible/deploy"
+	"github.com/bloglabs/posts/ci-preemptible/deploy"
 )
 
 // The manifests are embedded, so a program (or a test) reads exactly the

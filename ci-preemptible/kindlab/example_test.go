@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/bloglabs/labs/ci-preemptible/kindlab"
+	"github.com/bloglabs/posts/ci-preemptible/kindlab"
 )
 
 // The job pod of ci-preemptible/deploy/job-pod.yaml with its toleration

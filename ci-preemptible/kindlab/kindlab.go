@@ -16,7 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/bloglabs/labs/labs/runtime/kind"
+	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
 
 // DefaultCluster is the cluster the live lab creates or reuses: the name in

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bloglabs/labs/internal/golden"
+	"github.com/bloglabs/posts/internal/golden"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/bloglabs/labs/ci-preemptible/kindlab"
-	"github.com/bloglabs/labs/ci-preemptible/sim"
-	"github.com/bloglabs/labs/labs/runtime/kind"
+	"github.com/bloglabs/posts/ci-preemptible/kindlab"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
+	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
 
 func load[T any](t *testing.T, path string) T {

@@ -19,7 +19,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 // fakeCluster is an API server without a cluster behind it: the recorded

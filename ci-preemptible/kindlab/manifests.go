@@ -7,8 +7,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/bloglabs/labs/ci-preemptible/deploy"
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/deploy"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 // PreemptibleKey is the label GKE puts on preemptible nodes, and the key of

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/bloglabs/labs/ci-preemptible/scenarios"
+	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 )
 
 // Load resolves the scenario's references to ../deploy inside the binary.

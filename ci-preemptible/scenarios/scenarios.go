@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bloglabs/labs/ci-preemptible/deploy"
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/deploy"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 // FS holds the scenario files of this folder.

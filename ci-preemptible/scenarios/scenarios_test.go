@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/bloglabs/labs/ci-preemptible/scenarios"
+	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 )
 
 func TestEveryScenarioLoads(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 // BenchmarkSimulate measures simulated jobs per second on a busy CI (about

@@ -9,7 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 func TestNodeTolerationsLikeGitlabRunner(t *testing.T) {

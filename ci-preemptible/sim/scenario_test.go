@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/labs/ci-preemptible/scenarios"
-	"github.com/bloglabs/labs/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/scenarios"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
 
 // labResults runs the four post scenarios once for all tests of the package.

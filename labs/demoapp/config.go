@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/bloglabs/labs/labs/demoapp/migrations"
+	"github.com/bloglabs/posts/labs/demoapp/migrations"
 )
 
 // Lock says how a migrating replica excludes the others.

@@ -18,9 +18,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/labs/demoapp"
-	"github.com/bloglabs/labs/labs/demoapp/migrations"
-	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+	"github.com/bloglabs/posts/labs/demoapp"
+	"github.com/bloglabs/posts/labs/demoapp/migrations"
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

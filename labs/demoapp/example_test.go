@@ -3,7 +3,7 @@ package demoapp_test
 import (
 	"fmt"
 
-	"github.com/bloglabs/labs/labs/demoapp"
+	"github.com/bloglabs/posts/labs/demoapp"
 )
 
 // A runtime hands the lab the app's output lines; ParseEvent finds the app's

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/labs/demoapp/migrations"
+	"github.com/bloglabs/posts/labs/demoapp/migrations"
 )
 
 // Inspection is what the database holds, compared with the schema as

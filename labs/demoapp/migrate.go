@@ -13,7 +13,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/bloglabs/labs/labs/demoapp/migrations"
+	"github.com/bloglabs/posts/labs/demoapp/migrations"
 )
 
 // Migrate brings the database to the configured schema version with goose,

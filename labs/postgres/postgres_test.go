@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bloglabs/labs/labs/postgres"
+	"github.com/bloglabs/posts/labs/postgres"
 )
 
 func TestDSNHelpers(t *testing.T) {

@@ -3,6 +3,6 @@
 // last line `verdict: ...`; colour when asked for), and JSON for tests and
 // tools (--json FILE).
 //
-// The types are plain data: the lab engine (labs/lab) fills them from what
+// The types are plain data: the lab engine (labs/engine) fills them from what
 // the runtime reported and what the database holds.
 package report

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bloglabs/labs/internal/golden"
-	"github.com/bloglabs/labs/labs/report"
+	"github.com/bloglabs/posts/internal/golden"
+	"github.com/bloglabs/posts/labs/report"
 )
 
 func load[T any](t *testing.T, name string) (*T, []byte) {

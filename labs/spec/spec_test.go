@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bloglabs/labs/labs/spec"
+	"github.com/bloglabs/posts/labs/spec"
 )
 
 func TestExpandEnv(t *testing.T) {

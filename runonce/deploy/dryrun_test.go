@@ -4,8 +4,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bloglabs/labs/tools/controlplane"
-	"github.com/bloglabs/labs/tools/controlplane/cptest"
+	"github.com/bloglabs/posts/tools/controlplane"
+	"github.com/bloglabs/posts/tools/controlplane/cptest"
 )
 
 func TestMain(m *testing.M) { cptest.Main(m) }

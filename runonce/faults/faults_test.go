@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/tools/pgtemp"
+	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
 // startHolderThenWaiters starts pod-0, waits until its step runs, then

@@ -24,9 +24,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/runonce"
-	"github.com/bloglabs/labs/tools/netfault"
-	"github.com/bloglabs/labs/tools/pgtemp"
+	"github.com/bloglabs/posts/runonce"
+	"github.com/bloglabs/posts/tools/netfault"
+	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
 // The test binary doubles as the step that replicas run: runonce starts it
@@ -74,7 +74,7 @@ func buildRunonce(out string) error {
 	if *raceCLIFlag {
 		args = append(args, "-race")
 	}
-	args = append(args, "github.com/bloglabs/labs/runonce/cmd/runonce")
+	args = append(args, "github.com/bloglabs/posts/runonce/cmd/runonce")
 	cmd := exec.Command(goBin, args...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build runonce: %w\n%s", err, b)

@@ -16,9 +16,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/runonce"
-	"github.com/bloglabs/labs/tools/netfault"
-	"github.com/bloglabs/labs/tools/pgtemp"
+	"github.com/bloglabs/posts/runonce"
+	"github.com/bloglabs/posts/tools/netfault"
+	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
 var (

@@ -14,7 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/runonce"
+	"github.com/bloglabs/posts/runonce"
 )
 
 // Replicas is how many callers the tests start together.

@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/bloglabs/labs/tools/controlplane"
-	"github.com/bloglabs/labs/tools/controlplane/cptest"
+	"github.com/bloglabs/posts/tools/controlplane"
+	"github.com/bloglabs/posts/tools/controlplane/cptest"
 )
 
 func TestMain(m *testing.M) { cptest.Main(m) }

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/labs/tools/controlplane"
-	"github.com/bloglabs/labs/tools/controlplane/cptest"
+	"github.com/bloglabs/posts/tools/controlplane"
+	"github.com/bloglabs/posts/tools/controlplane/cptest"
 )
 
 // A component that dies is named, with the end of its log; Close then stops

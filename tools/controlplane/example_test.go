@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/bloglabs/labs/tools/controlplane"
+	"github.com/bloglabs/posts/tools/controlplane"
 )
 
 // Build once (minutes the first time, instant after), then start a control

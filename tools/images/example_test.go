@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/bloglabs/labs/tools/images"
+	"github.com/bloglabs/posts/tools/images"
 )
 
 // An image FROM scratch with one program, written as `docker load` reads it

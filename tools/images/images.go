@@ -89,7 +89,7 @@ func (s Scratch) Build() (*Archive, error) {
 		Config: containerConfig{Env: s.Config.Env, Entrypoint: s.Config.Entrypoint, Cmd: s.Config.Cmd,
 			User: s.Config.User, WorkingDir: s.Config.WorkingDir, Labels: s.Config.Labels},
 		RootFS:  rootFS{Type: "layers", DiffIDs: []string{"sha256:" + hex.EncodeToString(diffID[:])}},
-		History: []history{{Created: epoch, CreatedBy: "github.com/bloglabs/labs/tools/images (FROM scratch)"}},
+		History: []history{{Created: epoch, CreatedBy: "github.com/bloglabs/posts/tools/images (FROM scratch)"}},
 	}
 	b, err := json.Marshal(cfg)
 	if err != nil {

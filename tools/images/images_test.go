@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bloglabs/labs/tools/images"
+	"github.com/bloglabs/posts/tools/images"
 )
 
 func scratch(t *testing.T) images.Scratch {

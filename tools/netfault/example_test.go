@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/bloglabs/labs/tools/netfault"
+	"github.com/bloglabs/posts/tools/netfault"
 )
 
 // Cut a client off from its server, see its request go unanswered, then

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/labs/tools/netfault"
+	"github.com/bloglabs/posts/tools/netfault"
 )
 
 // echo starts a line echo server and returns its address.

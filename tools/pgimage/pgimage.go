@@ -179,7 +179,7 @@ func importRootFS(ctx context.Context, root string, opts Options) error {
 	dockerfile := "FROM " + rootfsTag + `
 ENV PATH=` + bin + `:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 ENV PGDATA=/var/lib/postgresql/data LANG=C.UTF-8
-LABEL org.opencontainers.image.description="PostgreSQL from Debian packages, built offline by github.com/bloglabs/labs/tools/pgimage"
+LABEL org.opencontainers.image.description="PostgreSQL from Debian packages, built offline by github.com/bloglabs/posts/tools/pgimage"
 EXPOSE 5432
 STOPSIGNAL SIGINT
 ENTRYPOINT ["docker-entrypoint.sh"]

@@ -12,7 +12,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
 
-	"github.com/bloglabs/labs/tools/pgimage"
+	"github.com/bloglabs/posts/tools/pgimage"
 )
 
 func TestMirrorFromAptSources(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/tools/pgtemp"
+	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
 func start(t *testing.T, opts pgtemp.Options) *pgtemp.Server {

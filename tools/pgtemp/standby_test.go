@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/tools/pgtemp"
+	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
 func TestStartStandby(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/bloglabs/labs/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/cisim"
 )
 
 func main() {

@@ -1,5 +1,5 @@
 // Command demoapp is the service the race labs deploy; see package
-// github.com/bloglabs/labs/labs/demoapp.
+// github.com/bloglabs/posts/labs/demoapp.
 package main
 
 import (
@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/bloglabs/labs/labs/demoapp"
+	"github.com/bloglabs/posts/labs/demoapp"
 )
 
 func main() {

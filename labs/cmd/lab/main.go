@@ -1,5 +1,5 @@
 // Command lab runs the race labs: go run ./labs/cmd/lab race|fix|compare
-// [flags]. See package github.com/bloglabs/labs/labs/labcli.
+// [flags]. See package github.com/bloglabs/posts/labs/cmd/lab/app.
 package main
 
 import (
@@ -9,15 +9,15 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/bloglabs/labs/labs/labcli"
+	"github.com/bloglabs/posts/labs/cmd/lab/app"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := labcli.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := app.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lab:", err)
 	}
-	os.Exit(labcli.ExitCode(err))
+	os.Exit(app.ExitCode(err))
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Module is this repository's module path.
-const Module = "github.com/bloglabs/labs"
+const Module = "github.com/bloglabs/posts"
 
 // Program is a main package of the module.
 type Program struct {

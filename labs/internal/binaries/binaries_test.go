@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/bloglabs/labs/labs/internal/binaries"
+	"github.com/bloglabs/posts/labs/internal/binaries"
 )
 
 func TestModuleRootFromASubfolder(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/moby/moby/client"
 
-	"github.com/bloglabs/labs/labs/internal/dockerx"
+	"github.com/bloglabs/posts/labs/internal/dockerx"
 )
 
 // fakeEngine answers the ping and the image pull the way dockerd does:

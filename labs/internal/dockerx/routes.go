@@ -11,7 +11,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
-	"github.com/bloglabs/labs/labs/runtime"
+	"github.com/bloglabs/posts/labs/runtimes"
 )
 
 // Routes makes the lab's backends reachable from the containers on one
@@ -40,7 +40,7 @@ type Routes struct {
 
 // Resolve returns, for each backend it must route, the backend's address
 // as this machine dials it mapped to the one containers dial.
-func (r *Routes) Resolve(ctx context.Context, cli *client.Client, backends []runtime.Backend) (map[string]string, error) {
+func (r *Routes) Resolve(ctx context.Context, cli *client.Client, backends []runtimes.Backend) (map[string]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := map[string]string{}
@@ -63,7 +63,7 @@ func (r *Routes) Resolve(ctx context.Context, cli *client.Client, backends []run
 	return out, nil
 }
 
-func (r *Routes) container(ctx context.Context, cli *client.Client, b runtime.Backend) (string, error) {
+func (r *Routes) container(ctx context.Context, cli *client.Client, b runtimes.Backend) (string, error) {
 	alias := b.Name
 	if alias == "" {
 		alias = "backend"
@@ -106,7 +106,7 @@ func (r *Routes) container(ctx context.Context, cli *client.Client, b runtime.Ba
 	return net.JoinHostPort(ep.IPAddress.String(), port), nil
 }
 
-func (r *Routes) relay(ctx context.Context, cli *client.Client, b runtime.Backend) (string, error) {
+func (r *Routes) relay(ctx context.Context, cli *client.Client, b runtimes.Backend) (string, error) {
 	res, err := cli.NetworkInspect(ctx, r.Network, client.NetworkInspectOptions{})
 	if err != nil {
 		return "", fmt.Errorf("inspect network %s: %w", r.Network, err)

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bloglabs/labs/labs/postgres"
-	"github.com/bloglabs/labs/labs/runtime"
+	"github.com/bloglabs/posts/labs/postgres"
+	"github.com/bloglabs/posts/labs/runtimes"
 )
 
 // Env names the environment variable the lab CLI reads the DSN from when
@@ -64,7 +64,7 @@ func (s *Server) AdminDSN() string { return s.admin }
 
 // Backend is the server as a runtime that runs replicas in containers sees
 // it: an address, relayed when it is this machine's loopback.
-func (s *Server) Backend() runtime.Backend { return runtime.Backend{Name: "postgres", Addr: s.addr} }
+func (s *Server) Backend() runtimes.Backend { return runtimes.Backend{Name: "postgres", Addr: s.addr} }
 
 // Stop drops the databases the labs created: the server is yours.
 func (s *Server) Stop() error {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/labs/postgres/dsn"
-	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+	"github.com/bloglabs/posts/labs/postgres/dsn"
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/bloglabs/labs/labs/postgres/dsn"
+	"github.com/bloglabs/posts/labs/postgres/dsn"
 )
 
 // Your own server: the labs create their databases on it and drop them at

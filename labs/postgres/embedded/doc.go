@@ -6,7 +6,7 @@
 // them.
 //
 // The lab engine consumes it through its Postgres interface; the
-// testcontainers (tcpostgres) and dsn providers sit beside this package.
+// testcontainers (container) and dsn providers sit beside this package.
 // Replicas in containers reach it through a relay the docker and kind
 // runtimes put on their network's gateway ([Server.Backend] says it is on
 // this machine's loopback).

@@ -7,9 +7,9 @@ import (
 	"net"
 	"strconv"
 
-	"github.com/bloglabs/labs/labs/postgres"
-	"github.com/bloglabs/labs/labs/runtime"
-	"github.com/bloglabs/labs/tools/pgtemp"
+	"github.com/bloglabs/posts/labs/postgres"
+	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
 // Options configure the server. The zero value is the lab default.
@@ -66,8 +66,8 @@ func (s *Server) AdminDSN() string { return s.pg.DSNFor("postgres") }
 
 // Backend is the server as a runtime that runs replicas in containers sees
 // it: an address on this machine's loopback.
-func (s *Server) Backend() runtime.Backend {
-	return runtime.Backend{Name: "postgres", Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.pg.Port()))}
+func (s *Server) Backend() runtimes.Backend {
+	return runtimes.Backend{Name: "postgres", Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(s.pg.Port()))}
 }
 
 // Stop ends the server and removes its files.

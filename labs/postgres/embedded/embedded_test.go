@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/labs/postgres/embedded"
+	"github.com/bloglabs/posts/labs/postgres/embedded"
 )
 
 func TestStartCreateDatabaseStop(t *testing.T) {

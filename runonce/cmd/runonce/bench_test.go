@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
 // BenchmarkCLIReplicas starts N runonce processes together on a 1 s step and

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bloglabs/labs/runonce"
+	"github.com/bloglabs/posts/runonce"
 )
 
 // commandError carries the command's exit status (or why it could not run).

@@ -19,8 +19,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/runonce"
-	"github.com/bloglabs/labs/tools/pgtemp/pgtest"
+	"github.com/bloglabs/posts/runonce"
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
 
 // The test binary doubles as the runonce CLI (RUNONCE_TEST_MODE=cli) and as

@@ -19,7 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/bloglabs/labs/runonce"
+	"github.com/bloglabs/posts/runonce"
 )
 
 // Exit codes other than the command's own; documented in main.go.

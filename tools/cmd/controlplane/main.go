@@ -18,7 +18,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/bloglabs/labs/tools/controlplane"
+	"github.com/bloglabs/posts/tools/controlplane"
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/bloglabs/labs/tools/pgimage"
+	"github.com/bloglabs/posts/tools/pgimage"
 )
 
 func main() {

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/bloglabs/labs/tools/pgtemp"
+	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
 func main() {

@@ -27,7 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/bloglabs/labs/tools/controlplane"
+	"github.com/bloglabs/posts/tools/controlplane"
 )
 
 var (

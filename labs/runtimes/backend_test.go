@@ -1,0 +1,46 @@
+package runtimes_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/spec"
+)
+
+func TestRewriteAddrs(t *testing.T) {
+	t.Parallel()
+	env := []spec.EnvVar{
+		{Name: "DATABASE_URL", Value: "postgres://lab:s3cr%40t@127.0.0.1:32768/lab_fix?sslmode=disable"},
+		{Name: "OTHER_DB", Value: "postgres://lab:pw@localhost:32768/x"},
+		{Name: "ELSEWHERE", Value: "postgres://lab:pw@db.example:5432/x"},
+		{Name: "RUNONCE_DSN", Value: "$(DATABASE_URL)"},
+		{Name: "PLAIN", Value: "127.0.0.1:32768"},
+	}
+	got := runtimes.RewriteAddrs(env, map[string]string{"127.0.0.1:32768": "postgres:5432"})
+	want := []spec.EnvVar{
+		{Name: "DATABASE_URL", Value: "postgres://lab:s3cr%40t@postgres:5432/lab_fix?sslmode=disable"},
+		{Name: "OTHER_DB", Value: "postgres://lab:pw@postgres:5432/x"},
+		{Name: "ELSEWHERE", Value: "postgres://lab:pw@db.example:5432/x"},
+		{Name: "RUNONCE_DSN", Value: "$(DATABASE_URL)"},
+		{Name: "PLAIN", Value: "127.0.0.1:32768"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("RewriteAddrs:\n got %v\nwant %v", got, want)
+	}
+	if env[0].Value != "postgres://lab:s3cr%40t@127.0.0.1:32768/lab_fix?sslmode=disable" {
+		t.Error("RewriteAddrs changed its input")
+	}
+}
+
+func TestBackendLoopback(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]bool{
+		"127.0.0.1:5432": true, "localhost:5432": true, "[::1]:5432": true,
+		"db.example:5432": false, "10.0.0.3:5432": false, "no-port": false,
+	} {
+		if got := (runtimes.Backend{Addr: addr}).Loopback(); got != want {
+			t.Errorf("Backend{Addr: %q}.Loopback() = %v, want %v", addr, got, want)
+		}
+	}
+}

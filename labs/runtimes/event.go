@@ -1,0 +1,67 @@
+package runtimes
+
+import "time"
+
+// Kind says what happened.
+type Kind string
+
+// Kinds a runtime reports.
+const (
+	// Released is the instant all replicas were let go together
+	// (Replica is -1). Times in a timeline count from it.
+	Released Kind = "released"
+	// Started: a container's first process started (held at the start gate
+	// until Released when it is the pod's first).
+	Started Kind = "started"
+	// InitDone: an init container exited 0.
+	InitDone Kind = "init-done"
+	// Crashed: a container exited non-zero, or the main container exited
+	// at all (it is meant to run until stopped). ExitCode says how.
+	Crashed Kind = "crashed"
+	// Restarted: a container started again after a crash and a back-off.
+	Restarted Kind = "restarted"
+	// Ready: the main container's readiness probe succeeded.
+	Ready Kind = "ready"
+	// GaveUp: the pod crashed more often than the runtime's restart bound;
+	// on Kubernetes it would sit in CrashLoopBackOff.
+	GaveUp Kind = "gave-up"
+	// Output is one line the container wrote (Stream says where).
+	Output Kind = "output"
+)
+
+// Kinds the lab derives from the app's own output lines.
+const (
+	// Ran: the replica started the one-time step (the demo app's backfill).
+	Ran Kind = "ran"
+	// Migrated: the replica applied migrations (Detail lists them).
+	Migrated Kind = "migrated"
+	// Skipped: the replica found nothing to do.
+	Skipped Kind = "skipped"
+	// Waited: the replica waited for a lock (Detail says how long).
+	Waited Kind = "waited"
+	// Failed: the app reported the error it is about to exit with.
+	Failed Kind = "error"
+)
+
+// Event is one thing that happened to one replica.
+type Event struct {
+	Time time.Time
+	// Replica is the replica's index, -1 for Released.
+	Replica int
+	// Pod is the replica's name (spec.Deployment.PodName).
+	Pod  string
+	Kind Kind
+	// Container is the container the event is about, "" for pod-level ones.
+	Container string
+	// Init says whether Container is an init container.
+	Init bool
+	// Attempt counts the container's starts, from 0.
+	Attempt int
+	// ExitCode is set for Crashed and InitDone: the exit status, or 128+N
+	// when killed by signal N, or -1 when the program could not start.
+	ExitCode int
+	// Stream is "stdout" or "stderr" for Output.
+	Stream string
+	// Detail is free text: an output line, an error, a back-off.
+	Detail string
+}

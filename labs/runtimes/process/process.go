@@ -1,0 +1,295 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/spec"
+)
+
+// Options configure the runtime. The zero value works when every image's
+// program is on PATH.
+type Options struct {
+	// BinDir holds the programs of the spec's images (demoapp, runonce); it
+	// is put first on each replica's PATH. Defaults to none: PATH only.
+	BinDir string
+	// BackoffInitial is the wait before the first restart. Defaults to 200ms.
+	BackoffInitial time.Duration
+	// BackoffMax caps the doubling back-off. Defaults to 2s.
+	BackoffMax time.Duration
+	// MaxRestarts is how often a pod is restarted before it gives up.
+	// Defaults to 5; negative means no restarts at all.
+	MaxRestarts int
+	// ProbePeriod is the readiness probe's interval. Defaults to 50ms: a
+	// lab measures time to ready, and Kubernetes' 10 s would hide it.
+	ProbePeriod time.Duration
+	// StopGrace is how long a process has between SIGTERM and SIGKILL when
+	// the run ends. Defaults to 2s.
+	StopGrace time.Duration
+	// LogDir, when set, receives each container's output as
+	// POD.CONTAINER.log, for reading after a run.
+	LogDir string
+}
+
+func (o Options) withDefaults() Options {
+	if o.ProbePeriod <= 0 {
+		o.ProbePeriod = 50 * time.Millisecond
+	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = 2 * time.Second
+	}
+	return o
+}
+
+// Runtime runs deployments as local processes. It is safe for concurrent
+// use; each Run is independent.
+type Runtime struct {
+	opts   Options
+	policy runtimes.RestartPolicy
+}
+
+// New returns a process runtime.
+func New(opts Options) *Runtime {
+	policy := runtimes.RestartPolicy{BackoffInitial: opts.BackoffInitial, BackoffMax: opts.BackoffMax, MaxRestarts: opts.MaxRestarts}
+	return &Runtime{opts: opts.withDefaults(), policy: policy.WithDefaults()}
+}
+
+// Name is "process".
+func (r *Runtime) Name() string { return "process" }
+
+// gateScript waits for the gate pipe (fd 3) to close, drops it, and becomes
+// the program: the shell's start-up is paid before the release, not after.
+const gateScript = `read -r _ <&3; exec 3<&-; exec "$@"`
+
+// Run starts every replica of d, releases them together and keeps them
+// running — restarting crashed containers — until ctx is done; then it stops
+// them all (SIGTERM, SIGKILL after StopGrace) and returns. sink receives every
+// event, one call at a time.
+func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes.Event)) error {
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("process runtime: %w", err)
+	}
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		return fmt.Errorf("process runtime: the start gate needs /bin/sh: %w", err)
+	}
+	if r.opts.LogDir != "" {
+		if err := os.MkdirAll(r.opts.LogDir, 0o755); err != nil {
+			return fmt.Errorf("process runtime: %w", err)
+		}
+	}
+	// The gate: each pod's first process is a shell that reads fd 3, the
+	// read end of one pipe; closing the write end releases them all at once.
+	gr, gw, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("process runtime: start gate: %w", err)
+	}
+	defer gr.Close()
+	runtimes.RunPods(ctx, d, sink, func() { _ = gw.Close() }, func(ctx context.Context, rp runtimes.Pod, t *runtimes.Ticket, emit func(runtimes.Event)) {
+		p := &pod{Pod: rp, r: r, emit: emit, ticket: t, gate: gr}
+		p.run(ctx)
+	})
+	return nil
+}
+
+type pod struct {
+	runtimes.Pod
+	r      *Runtime
+	emit   func(runtimes.Event)
+	ticket *runtimes.Ticket
+	gate   *os.File // the gate pipe's read end
+	port   int
+}
+
+func (p *pod) run(ctx context.Context) {
+	runtimes.RunPod(ctx, p.Pod, p.r.policy, p.runContainer, p.emit)
+}
+
+// runContainer runs one process of a container to its end and returns its
+// exit code and, when it failed, the last line it wrote (the likeliest
+// reason).
+func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string) {
+	c := a.Container
+	if !a.Init && p.Spec.Container.Port != 0 {
+		// A fresh port for every start of the main container: a free port
+		// found by listening on :0 can be taken by another program before
+		// ours binds it (parallel test packages did), and keeping it would
+		// turn one unlucky pick into a crash loop.
+		port, err := freePort()
+		if err != nil {
+			p.ticket.Arrive()
+			return -1, err.Error()
+		}
+		p.port = port
+	}
+	env := p.env(c)
+	path, err := p.lookPath(c.Command[0])
+	if err != nil {
+		p.ticket.Arrive()
+		return -1, err.Error()
+	}
+	gated := p.ticket.Pending()
+	args := c.Command[1:]
+	cmd := exec.Command(path, args...)
+	if gated {
+		cmd = exec.Command("/bin/sh", append([]string{"-c", gateScript, "gate", path}, args...)...)
+		cmd.ExtraFiles = []*os.File{p.gate}
+	}
+	cmd.Env = env
+	cmd.Dir = os.TempDir()
+	cmd.SysProcAttr = sysProcAttr()
+	stdout, err1 := cmd.StdoutPipe()
+	stderr, err2 := cmd.StderrPipe()
+	if err := errors.Join(err1, err2); err != nil {
+		p.ticket.Arrive()
+		return -1, err.Error()
+	}
+	var logf io.Writer
+	if f := runtimes.OpenLog(p.r.opts.LogDir, p.Name, c.Name, a.N); f != nil {
+		defer f.Close()
+		logf = f
+	}
+	if err := cmd.Start(); err != nil {
+		p.ticket.Arrive()
+		return -1, fmt.Sprintf("start %s: %v", c.Command[0], err)
+	}
+	startedAt := time.Now()
+	if gated {
+		p.ticket.Arrive()
+		select {
+		case <-p.ticket.Released():
+			startedAt = p.ticket.ReleasedAt()
+		case <-ctx.Done():
+		}
+	}
+	p.emit(p.StartEvent(a, startedAt))
+
+	out := runtimes.NewLines(p.Pod, a, logf, p.emit)
+	var readers sync.WaitGroup
+	readers.Go(func() { out.Read("stdout", stdout) })
+	readers.Go(func() { out.Read("stderr", stderr) })
+
+	exited := make(chan struct{})
+	if !a.Init && c.Readiness != nil {
+		url := fmt.Sprintf("http://127.0.0.1:%d%s", p.port, c.Readiness.Path)
+		go func() {
+			if runtimes.ProbeHTTP(ctx, url, p.r.opts.ProbePeriod, exited) {
+				p.emit(p.Event(runtimes.Ready, a))
+			}
+		}()
+	}
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			stop(cmd, p.r.opts.StopGrace, exited)
+		case <-exited:
+		}
+		close(stopped)
+	}()
+	readers.Wait()
+	err = cmd.Wait()
+	close(exited)
+	<-stopped
+	return exitCode(cmd.ProcessState, err), out.LastStderr()
+}
+
+func (p *pod) env(c spec.Container) []string {
+	path := os.Getenv("PATH")
+	if p.r.opts.BinDir != "" {
+		path = p.r.opts.BinDir + string(os.PathListSeparator) + path
+	}
+	base := []spec.EnvVar{
+		{Name: "PATH", Value: path},
+		{Name: "HOME", Value: os.Getenv("HOME")},
+		{Name: "TMPDIR", Value: os.TempDir()},
+		{Name: "POD_NAME", Value: p.Name},
+		{Name: "HOSTNAME", Value: p.Name},
+	}
+	if p.port != 0 {
+		base = append(base, spec.EnvVar{Name: "PORT", Value: strconv.Itoa(p.port)})
+	}
+	vars := spec.ExpandEnv(base, c.Env)
+	if p.port != 0 {
+		// The spec's PORT is the container's port; here every pod needs its
+		// own, so the runtime's choice wins.
+		vars = spec.ExpandEnv(vars, []spec.EnvVar{{Name: "PORT", Value: strconv.Itoa(p.port)}})
+	}
+	out := make([]string, 0, len(vars))
+	for _, v := range vars {
+		out = append(out, v.Name+"="+v.Value)
+	}
+	return out
+}
+
+func (p *pod) lookPath(name string) (string, error) {
+	if strings.ContainsRune(name, '/') {
+		return name, nil
+	}
+	if p.r.opts.BinDir != "" {
+		cand := filepath.Join(p.r.opts.BinDir, name)
+		if fi, err := os.Stat(cand); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return cand, nil
+		}
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("%s: not in the image folder %q nor on PATH: %w", name, p.r.opts.BinDir, err)
+	}
+	return path, nil
+}
+
+// stop ends a process and its children (its process group): SIGTERM, then
+// SIGKILL after grace.
+func stop(cmd *exec.Cmd, grace time.Duration, exited <-chan struct{}) {
+	if cmd.Process == nil {
+		return
+	}
+	pgid := -cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-exited:
+		// The leader is gone; make sure no child lingers on.
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
+	case <-t.C:
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
+	}
+}
+
+func exitCode(ps *os.ProcessState, err error) int {
+	if ps == nil {
+		return -1
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	if c := ps.ExitCode(); c >= 0 {
+		return c
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
