@@ -81,7 +81,7 @@ func (p *component) exited() error {
 		status = "exited (" + p.waitErr.Error() + ")"
 	}
 	log := p.logTail(20)
-	err := fmt.Errorf("controlplane: %s %s; last lines of %s:\n%s", p.name, status, p.logPath, log)
+	err := fmt.Errorf("%s %s; last lines of %s:\n%s", p.name, status, p.logPath, log)
 	if bytes.Contains([]byte(log), []byte("address already in use")) {
 		err = fmt.Errorf("%w: %w", errPortInUse, err)
 	}

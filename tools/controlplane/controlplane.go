@@ -216,7 +216,7 @@ func NodeReady(n *corev1.Node) bool {
 func (c *Cluster) waitFor(ctx context.Context, what string, check func(context.Context) (bool, error)) error {
 	t0 := time.Now()
 	for {
-		if err := c.Healthy(); err != nil {
+		if err := c.firstExited(); err != nil {
 			return fmt.Errorf("controlplane: waiting for %s: %w", what, err)
 		}
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -285,6 +285,13 @@ func (c *Cluster) Processes() []Process {
 // Healthy returns nil while every component runs, else an error that names
 // the first one that exited and shows the end of its log.
 func (c *Cluster) Healthy() error {
+	if err := c.firstExited(); err != nil {
+		return fmt.Errorf("controlplane: %w", err)
+	}
+	return nil
+}
+
+func (c *Cluster) firstExited() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.components {
