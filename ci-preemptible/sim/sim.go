@@ -200,6 +200,9 @@ func (e *engine) push(ev event) {
 	e.q.push(ev)
 }
 
+// setup builds the run's state from the scenario, phase by phase: pools,
+// workload templates, the timeline, the nodes present at time 0, then the
+// first arrivals and the Deployments' replicas.
 func (e *engine) setup() error {
 	sc := e.sc
 	for i := range sc.Pools {
@@ -209,80 +212,117 @@ func (e *engine) setup() error {
 		e.pools = append(e.pools, ps)
 	}
 	for i := range sc.Workloads {
-		w := &sc.Workloads[i]
-		t := &tmpl{idx: i, w: w, pod: w.pod, isJob: w.Jobs != nil, rng: newStream(sc.Seed, "workload/"+w.Name)}
-		t.req = podRequests(w.pod)
-		t.scoreReq = scoringRequests(t.req)
-		t.perNode = needsPerNodeCheck(w.pod)
-		t.st = &WorkloadResult{Name: w.Name, Kind: "deployment"}
-		if t.isJob {
-			t.st.Kind = "jobs"
-		}
-		t.feasible = make([]bool, len(e.pools))
-		any := t.perNode // decided per node: the template verdicts below are for the autoscaler only
-		for j, ps := range e.pools {
-			ok, reason, err := Schedulable(w.pod, ps.spec.template)
-			if err != nil {
-				return fmt.Errorf("%w: workload %q: %w", ErrInvalidScenario, w.Name, err)
-			}
-			if ok && !ps.alloc.fits(res{}, t.req) {
-				ok, reason = false, "Insufficient resources: the pod's requests exceed an empty node's allocatable"
-			}
-			if ok && ps.spec.Max == 0 {
-				ok, reason = false, "pool has max 0 nodes"
-			}
-			t.feasible[j] = ok
-			switch {
-			case ok:
-				any = true
-			case !t.perNode:
-				t.st.Unschedulable = append(t.st.Unschedulable, ps.spec.Name+": "+reason)
-			}
-		}
-		t.st.FitsNowhere = !any
-		if len(w.IntendedPools) > 0 {
-			t.intended = make([]bool, len(e.pools))
-			for _, name := range w.IntendedPools {
-				for j, ps := range e.pools {
-					if ps.spec.Name == name {
-						t.intended[j] = true
-					}
-				}
-			}
-		}
-		if t.isJob {
-			j := w.Jobs
-			t.jobs = j
-			t.retry = j.Retry
-			if w.runner != nil {
-				t.concurrent = w.runner.Concurrent
-				t.pollTimeout = w.runner.PollTimeout.Seconds()
-			}
-			if j.Concurrent != nil {
-				t.concurrent = *j.Concurrent
-			}
-			if j.PollTimeout != nil {
-				t.pollTimeout = j.PollTimeout.Seconds()
-			}
-			t.peakRate = j.Arrivals.PerHour / 3600
+		t, err := e.newTmpl(i, &sc.Workloads[i])
+		if err != nil {
+			return err
 		}
 		e.tmpls = append(e.tmpls, t)
 	}
-	if o := e.opts.Timeline; o != nil {
-		if o.To <= o.From || o.From < 0 {
-			return fmt.Errorf("%w: timeline window: want 0 <= from < to", ErrInvalidScenario)
-		}
-		e.tlFrom, e.tlTo = o.From.Seconds(), o.To.Seconds()
-		e.tl = &Timeline{From: o.From, To: o.To}
-		for _, ps := range e.pools {
-			e.tl.Pools = append(e.tl.Pools, ps.spec.Name)
-		}
-		e.push(event{t: e.tlFrom, kind: evTimeline})
+	if err := e.setupTimeline(); err != nil {
+		return err
 	}
+	e.startNodes()
+	e.startWorkloads()
+	e.push(event{t: e.horizon, kind: evHorizon})
+	e.schedule()
+	return nil
+}
 
-	// The cluster exists before time 0: min nodes per pool, Ready, with ages
-	// spread over the lifetime cap so that a preemptible pool is not
-	// preempted all at once at 24 h.
+// newTmpl is workload w's template: its requests, on which pools it can
+// ever run (and why not, in kube-scheduler's words), where it is meant to
+// run, and for jobs the runner's limits and GitLab's retry rule.
+func (e *engine) newTmpl(idx int, w *Workload) (*tmpl, error) {
+	t := &tmpl{idx: idx, w: w, pod: w.pod, isJob: w.Jobs != nil, rng: newStream(e.sc.Seed, "workload/"+w.Name)}
+	t.req = podRequests(w.pod)
+	t.scoreReq = scoringRequests(t.req)
+	t.perNode = needsPerNodeCheck(w.pod)
+	t.st = &WorkloadResult{Name: w.Name, Kind: "deployment"}
+	if t.isJob {
+		t.st.Kind = "jobs"
+	}
+	if err := e.checkFeasible(t); err != nil {
+		return nil, err
+	}
+	if len(w.IntendedPools) > 0 {
+		t.intended = make([]bool, len(e.pools))
+		for _, name := range w.IntendedPools {
+			for j, ps := range e.pools {
+				if ps.spec.Name == name {
+					t.intended[j] = true
+				}
+			}
+		}
+	}
+	if !t.isJob {
+		return t, nil
+	}
+	j := w.Jobs
+	t.jobs = j
+	t.retry = j.Retry
+	if w.runner != nil {
+		t.concurrent = w.runner.Concurrent
+		t.pollTimeout = w.runner.PollTimeout.Seconds()
+	}
+	if j.Concurrent != nil {
+		t.concurrent = *j.Concurrent
+	}
+	if j.PollTimeout != nil {
+		t.pollTimeout = j.PollTimeout.Seconds()
+	}
+	t.peakRate = j.Arrivals.PerHour / 3600
+	return t, nil
+}
+
+// checkFeasible decides, once per pool, whether t's pods can ever run there:
+// the scheduler's filters against the pool's template node, and an empty
+// node's room.
+func (e *engine) checkFeasible(t *tmpl) error {
+	t.feasible = make([]bool, len(e.pools))
+	anywhere := t.perNode // decided per node: the template verdicts below are for the autoscaler only
+	for j, ps := range e.pools {
+		ok, reason, err := Schedulable(t.pod, ps.spec.template)
+		if err != nil {
+			return fmt.Errorf("%w: workload %q: %w", ErrInvalidScenario, t.w.Name, err)
+		}
+		if ok && !ps.alloc.fits(res{}, t.req) {
+			ok, reason = false, "Insufficient resources: the pod's requests exceed an empty node's allocatable"
+		}
+		if ok && ps.spec.Max == 0 {
+			ok, reason = false, "pool has max 0 nodes"
+		}
+		t.feasible[j] = ok
+		switch {
+		case ok:
+			anywhere = true
+		case !t.perNode:
+			t.st.Unschedulable = append(t.st.Unschedulable, ps.spec.Name+": "+reason)
+		}
+	}
+	t.st.FitsNowhere = !anywhere
+	return nil
+}
+
+func (e *engine) setupTimeline() error {
+	o := e.opts.Timeline
+	if o == nil {
+		return nil
+	}
+	if o.To <= o.From || o.From < 0 {
+		return fmt.Errorf("%w: timeline window: want 0 <= from < to", ErrInvalidScenario)
+	}
+	e.tlFrom, e.tlTo = o.From.Seconds(), o.To.Seconds()
+	e.tl = &Timeline{From: o.From, To: o.To}
+	for _, ps := range e.pools {
+		e.tl.Pools = append(e.tl.Pools, ps.spec.Name)
+	}
+	e.push(event{t: e.tlFrom, kind: evTimeline})
+	return nil
+}
+
+// startNodes creates the cluster as it is before time 0: min nodes per
+// pool, Ready, with ages spread over the lifetime cap so that a preemptible
+// pool is not preempted all at once at 24 h.
+func (e *engine) startNodes() {
 	for _, ps := range e.pools {
 		for range ps.spec.Min {
 			n := e.newNode(ps)
@@ -295,6 +335,11 @@ func (e *engine) setup() error {
 			e.nodeReady(n)
 		}
 	}
+}
+
+// startWorkloads draws each job stream's first arrival and creates each
+// Deployment's replicas and its first rollout.
+func (e *engine) startWorkloads() {
 	for _, t := range e.tmpls {
 		if t.isJob {
 			e.activeArrivals++
@@ -308,9 +353,6 @@ func (e *engine) setup() error {
 			e.push(event{t: t.w.RolloutAt.Seconds(), kind: evRollout, tmpl: int32(t.idx)})
 		}
 	}
-	e.push(event{t: e.horizon, kind: evHorizon})
-	e.schedule()
-	return nil
 }
 
 func (e *engine) loop() error {
