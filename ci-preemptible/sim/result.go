@@ -34,8 +34,12 @@ type Result struct {
 	Attempts       int `json:"attempts"`
 	FailedAttempts int `json:"failedAttempts"`
 	Retries        int `json:"retries"`
-	// Preempted counts job attempts killed by node preemption.
-	Preempted int `json:"preempted"`
+	// Preempted counts job attempts killed by node preemption;
+	// Misreported those of them reported as script_failure
+	// (Jobs.PreemptionMisreported), which retry:when:runner_system_failure
+	// does not retry.
+	Preempted   int `json:"preempted"`
+	Misreported int `json:"misreported"`
 	// NeverScheduled counts job pods that never got a node: failed after
 	// poll_timeout, or still Pending at the end.
 	NeverScheduled int `json:"neverScheduled"`

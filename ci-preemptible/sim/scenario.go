@@ -187,6 +187,12 @@ type Jobs struct {
 	// PollTimeout overrides the runner's poll_timeout; 0 waits forever.
 	// Defaults to the config.toml's (180s if unset there), or forever for a Pod template.
 	PollTimeout *metav1.Duration `json:"pollTimeout,omitempty"`
+	// PreemptionMisreported is the share (0 to 1) of job attempts killed by
+	// a preemption that gitlab-runner reports as script_failure instead of
+	// runner_system_failure, as older runners did (docs/labs/preemptible.md,
+	// "Retry"): `retry: when: runner_system_failure` then does not retry
+	// them. Defaults to 0, a current runner.
+	PreemptionMisreported float64 `json:"preemptionMisreported,omitempty"`
 }
 
 // Arrivals is a Poisson process, optionally thinned to working hours.
@@ -246,6 +252,10 @@ const (
 	// ReasonRunnerSystemFailure is what a job gets when its pod dies with
 	// the node or never starts within poll_timeout.
 	ReasonRunnerSystemFailure = "runner_system_failure"
+	// ReasonScriptFailure is what a job gets when its script fails; older
+	// gitlab-runners also gave it to a job whose pod died with its node
+	// (Jobs.PreemptionMisreported).
+	ReasonScriptFailure = "script_failure"
 )
 
 // gitlabRetryWhen are the values GitLab accepts in retry:when.
@@ -784,6 +794,9 @@ func (j *Jobs) validate() error {
 	}
 	if j.PollTimeout != nil && j.PollTimeout.Duration < 0 {
 		return errors.New("jobs.pollTimeout must be >= 0")
+	}
+	if m := j.PreemptionMisreported; m < 0 || m > 1 || math.IsNaN(m) {
+		return errors.New("jobs.preemptionMisreported must be in [0, 1]")
 	}
 	return nil
 }

@@ -113,6 +113,7 @@ type tmpl struct {
 	pollTimeout float64
 	retry       *Retry
 	jobs        *Jobs
+	misreport   *rand.Rand // draws which preempted attempts are reported as script failures
 
 	peakRate float64    // arrivals per second
 	rng      *rand.Rand // arrivals and durations
@@ -270,6 +271,9 @@ func (e *engine) newTmpl(idx int, w *Workload) (*tmpl, error) {
 		t.pollTimeout = j.PollTimeout.Seconds()
 	}
 	t.peakRate = j.Arrivals.PerHour / 3600
+	if j.PreemptionMisreported > 0 {
+		t.misreport = newStream(e.sc.Seed, "misreport/"+w.Name)
+	}
 	return t, nil
 }
 
@@ -957,7 +961,7 @@ func (e *engine) nodeKill(n *node) {
 		t.st.Killed++
 		if t.isJob {
 			e.res.Preempted++
-			e.jobFailed(p, ReasonRunnerSystemFailure)
+			e.jobFailed(p, e.preemptedReason(t))
 			continue
 		}
 		e.res.ServicePodsKilled++
@@ -965,6 +969,17 @@ func (e *engine) nodeKill(n *node) {
 		// Its ReplicaSet replaces it at once.
 		e.createPod(&pod{t: t, created: e.now})
 	}
+}
+
+// preemptedReason is the failure reason gitlab-runner reports for a job
+// attempt killed with its node: a runner system failure, or for the
+// misreported share a script failure.
+func (e *engine) preemptedReason(t *tmpl) string {
+	if t.misreport != nil && t.misreport.Float64() < t.jobs.PreemptionMisreported {
+		e.res.Misreported++
+		return ReasonScriptFailure
+	}
+	return ReasonRunnerSystemFailure
 }
 
 // nodeGone: the VM is gone. Its managed instance group keeps its target

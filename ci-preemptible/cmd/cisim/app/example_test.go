@@ -16,6 +16,8 @@ func ExampleRun() {
 	// Output:
 	// basement-box                 72-thread basement box, fixed cost
 	// post-all-on-demand           all on-demand
+	// post-old-runner              preemptible pool, runner that reports preemption as script_failure
+	// post-same-budget             same budget: the savings spent on a larger preemptible pool
 	// post-taint-missing           taint missing: web pods on preemptible nodes
 	// post-tainted                 preemptible pool: taint + selector + toleration
 	// post-toleration-forgotten    toleration forgotten: jobs never schedule
