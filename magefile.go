@@ -19,6 +19,7 @@ import (
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/tools/pgimage"
+	"github.com/bloglabs/posts/tools/controlplane"
 )
 
 // Lab runs the hands-on labs.
@@ -110,8 +111,22 @@ func (Images) Lab(ctx context.Context) error {
 	return err
 }
 
-// Cluster manages the kind cluster the labs use with --runtime kind.
+// Cluster manages the clusters the labs use: kind (--runtime kind) and a local control plane with kwok nodes.
 type Cluster mg.Namespace
+
+// Local starts a real control plane (etcd, kube-apiserver, controller-manager, scheduler) with kwok nodes on loopback, prints `export KUBECONFIG=...`, and keeps it up until Ctrl-C; builds the binaries first if needed (10-17 min cold).
+func (Cluster) Local(ctx context.Context) error {
+	return controlplane.Serve(ctx, os.Stdout, controlplane.Options{
+		Nodes:  controlplane.LabNodes(),
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	})
+}
+
+// Build builds the local control plane's binaries (Kubernetes v1.37.2, kwok v0.8.0) into the cache unless they are there.
+func (Cluster) Build(ctx context.Context) error {
+	_, err := controlplane.Build(ctx, controlplane.BuildOptions{Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	return err
+}
 
 // Up creates the labs' kind cluster (after checking this host can run kind) or reuses it.
 func (Cluster) Up(ctx context.Context) error {
