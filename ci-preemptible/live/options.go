@@ -21,6 +21,11 @@ type Options struct {
 	// Timeout bounds each wait (the control plane's start, a variant's
 	// run past its end). Defaults to 3m.
 	Timeout time.Duration
+	// Record, when set, is a folder where each variant's pods and nodes, as
+	// the API server returned them at the end of its run, are written as
+	// YAML (<variant>/pods.yaml, nodes.yaml): test fixtures taken from a
+	// real control plane.
+	Record string
 	// Progress receives a line per step. Defaults to discarding.
 	Progress io.Writer
 }

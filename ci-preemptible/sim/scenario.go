@@ -135,6 +135,11 @@ type Preemption struct {
 	// GracePeriod is what kubelet's graceful node shutdown gives ordinary
 	// pods; they have failed by then. Defaults to 15s (GKE).
 	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
+	// At are preemptions at fixed times, besides the random ones: at each,
+	// the pool's node with the lowest number that is not already going
+	// gets its notice. The live lab preempts the same node at the same
+	// time, so the two runs can be compared pod by pod.
+	At []metav1.Duration `json:"at,omitempty"`
 }
 
 // Workload is either a stream of CI jobs (the pod template comes from a
@@ -178,6 +183,9 @@ type Jobs struct {
 	Arrivals Arrivals `json:"arrivals"`
 	// Duration is the job run time distribution.
 	Duration Duration `json:"duration"`
+	// Trace, when set, replaces Arrivals and Duration: these jobs, in
+	// order of arrival, and no others. Job n (from 1) is Trace[n-1].
+	Trace []TracedJob `json:"trace,omitempty"`
 	// Retry is GitLab's retry keyword: an integer (max, any failure) or
 	// {max, when}. Absent means no retry.
 	Retry *Retry `json:"retry,omitempty"`
@@ -193,6 +201,13 @@ type Jobs struct {
 	// "Retry"): `retry: when: runner_system_failure` then does not retry
 	// them. Defaults to 0, a current runner.
 	PreemptionMisreported float64 `json:"preemptionMisreported,omitempty"`
+}
+
+// TracedJob is one job of a recorded stream: when it arrives and how long
+// it runs.
+type TracedJob struct {
+	At       metav1.Duration `json:"at"`
+	Duration metav1.Duration `json:"duration"`
 }
 
 // Arrivals is a Poisson process, optionally thinned to working hours.
@@ -266,9 +281,9 @@ var gitlabRetryWhen = []string{
 	"unmet_prerequisites", "scheduler_failure", "data_integrity_failure",
 }
 
-// retries reports whether a job that failed for reason on its attempt-th
-// try (1-based) is retried.
-func (r *Retry) retries(attempt int, reason string) bool {
+// Retries reports whether GitLab retries a job that failed for reason on
+// its attempt-th try (1-based). A nil Retry never retries.
+func (r *Retry) Retries(attempt int, reason string) bool {
 	if r == nil || attempt > r.Max {
 		return false
 	}
@@ -593,6 +608,19 @@ func (p *Pool) resolvePreemption() error {
 	return nil
 }
 
+// TemplateNode is the node every node of a loaded pool is stamped from: the
+// labels GKE gives the pool's nodes, its own labels, taints and allocatable.
+// The caller gets a copy to name and create.
+func (p *Pool) TemplateNode() *corev1.Node { return p.template.DeepCopy() }
+
+// PodTemplate is the pod every pod of a loaded workload is made from: a
+// job pod as gitlab-runner builds it from config.toml, or a Deployment's
+// pod template. The caller gets a copy.
+func (w *Workload) PodTemplate() *corev1.Pod { return w.pod.DeepCopy() }
+
+// Replicas is a loaded Deployment workload's replica count (0 for jobs).
+func (w *Workload) Replicas() int { return w.replicas }
+
 // ParseTaint parses gcloud's and kubectl's KEY=VALUE:EFFECT (or KEY:EFFECT).
 func ParseTaint(s string) (corev1.Taint, error) {
 	kv, effect, ok := cutLast(s, ':')
@@ -740,6 +768,30 @@ func (w *Workload) resolveDeployment(readFile func(string) ([]byte, error)) erro
 }
 
 func (j *Jobs) validate() error {
+	if len(j.Trace) > 0 {
+		return j.validateTrace()
+	}
+	if err := j.validateDistributions(); err != nil {
+		return err
+	}
+	return j.validateRunner()
+}
+
+// validateTrace checks a recorded stream: arrivals in order, durations
+// positive, and no distributions besides.
+func (j *Jobs) validateTrace() error {
+	if j.Arrivals != (Arrivals{}) || j.Duration != (Duration{}) {
+		return errors.New("jobs: set trace or arrivals and duration, not both")
+	}
+	for i, tj := range j.Trace {
+		if tj.Duration.Duration <= 0 || tj.At.Duration < 0 || (i > 0 && tj.At.Duration < j.Trace[i-1].At.Duration) {
+			return fmt.Errorf("jobs.trace[%d]: want at >= the previous job's and duration > 0", i)
+		}
+	}
+	return j.validateRunner()
+}
+
+func (j *Jobs) validateDistributions() error {
 	a := &j.Arrivals
 	if a.PerHour <= 0 || math.IsInf(a.PerHour, 0) || math.IsNaN(a.PerHour) {
 		return errors.New("jobs.arrivals.perHour must be positive")
@@ -779,6 +831,11 @@ func (j *Jobs) validate() error {
 	default:
 		return fmt.Errorf("jobs.duration.distribution %q: want exponential or lognormal", d.Distribution)
 	}
+	return nil
+}
+
+// validateRunner checks what gitlab-runner and GitLab do with the jobs.
+func (j *Jobs) validateRunner() error {
 	if r := j.Retry; r != nil {
 		if r.Max < 0 || r.Max > 2 {
 			return fmt.Errorf("jobs.retry.max %d: GitLab allows 0, 1 or 2", r.Max)

@@ -16,6 +16,9 @@ import (
 type Options struct {
 	// Timeline, if set, records per-pool node and pod counts in that window.
 	Timeline *Window
+	// Placements, if set, records where every job attempt ran
+	// (Result.Placements), to compare a run with a live one pod by pod.
+	Placements bool
 	// DisablePredicateCache evaluates the scheduler predicates for every
 	// (pod, node) pair instead of once per (pod template, pool). Results are
 	// identical; it exists to prove that, and is several times slower.
@@ -45,6 +48,7 @@ type pod struct {
 	created float64 // job: when GitLab created this attempt; replica: when it became Pending
 	work    float64 // job run time in seconds
 	attempt int
+	job     int // the job's number, from 1 in order of arrival
 	slot    int // index in node.pods
 	rslot   int // Deployment replica: index in tmpl.replicas
 	gen     uint32
@@ -65,6 +69,7 @@ type node struct {
 	pool      *poolState
 	obj       *corev1.Node // built on demand for per-node predicate checks
 	name      string
+	seq       int     // the number in its name, pool-seq
 	born      float64 // VM creation; before 0 for the nodes present at the start
 	created   float64 // billing start: max(born, 0)
 	used      res     // NodeResourcesFit's requested
@@ -115,6 +120,7 @@ type tmpl struct {
 	jobs        *Jobs
 	misreport   *rand.Rand // draws which preempted attempts are reported as script failures
 
+	next     int        // Jobs.Trace: index of the next job to arrive
 	peakRate float64    // arrivals per second
 	rng      *rand.Rand // arrivals and durations
 
@@ -223,6 +229,7 @@ func (e *engine) setup() error {
 		return err
 	}
 	e.startNodes()
+	e.schedulePreemptionsAt()
 	e.startWorkloads()
 	e.push(event{t: e.horizon, kind: evHorizon})
 	e.schedule()
@@ -399,6 +406,8 @@ func (e *engine) loop() error {
 			e.idleCheck(ev.node, ev.gen)
 		case evRollout:
 			e.rollout(e.tmpls[ev.tmpl])
+		case evPreemptAt:
+			e.preemptFirst(e.pools[ev.tmpl])
 		case evHorizon:
 		case evTimeline:
 			e.tlOn = true
@@ -435,6 +444,14 @@ func (t *tmpl) rateFactor(at float64) float64 {
 // scheduleArrival draws the next arrival after `after` by thinning a Poisson
 // process at the peak rate (Lewis and Shedler), or ends the stream.
 func (e *engine) scheduleArrival(t *tmpl, after float64) {
+	if tr := t.jobs.Trace; len(tr) > 0 {
+		if t.next >= len(tr) || tr[t.next].At.Seconds() > e.horizon {
+			e.activeArrivals--
+			return
+		}
+		e.push(event{t: tr[t.next].At.Seconds(), kind: evArrival, tmpl: int32(t.idx)})
+		return
+	}
 	at := after
 	for {
 		at += t.rng.ExpFloat64() / t.peakRate
@@ -453,6 +470,10 @@ func (e *engine) scheduleArrival(t *tmpl, after float64) {
 }
 
 func (t *tmpl) sampleWork() float64 {
+	if tr := t.jobs.Trace; len(tr) > 0 {
+		t.next++
+		return tr[t.next-1].Duration.Seconds()
+	}
 	d := &t.jobs.Duration
 	mean := d.Mean.Seconds()
 	if d.Distribution == "lognormal" {
@@ -466,7 +487,7 @@ func (e *engine) arrival(t *tmpl) {
 	e.res.Jobs++
 	t.st.Jobs++
 	e.inFlight++
-	e.submit(&pod{t: t, created: e.now, work: t.sampleWork(), attempt: 1})
+	e.submit(&pod{t: t, created: e.now, work: t.sampleWork(), attempt: 1, job: e.res.Jobs})
 	e.scheduleArrival(t, e.now)
 }
 
@@ -595,10 +616,10 @@ func (e *engine) jobFailed(p *pod, reason string) {
 	t := p.t
 	e.res.FailedAttempts++
 	p.state = podDone
-	if t.retry.retries(p.attempt, reason) {
+	if t.retry.Retries(p.attempt, reason) {
 		e.res.Retries++
 		// GitLab creates a new job for the retry; it queues behind the others.
-		e.submit(&pod{t: t, created: e.now, work: p.work, attempt: p.attempt + 1})
+		e.submit(&pod{t: t, created: e.now, work: p.work, attempt: p.attempt + 1, job: p.job})
 	} else {
 		e.res.Lost++
 		t.st.Lost++
@@ -732,6 +753,9 @@ func (e *engine) bind(p *pod, n *node) {
 		e.res.WrongPool++
 	}
 	if t.isJob {
+		if e.opts.Placements {
+			e.res.Placements = append(e.res.Placements, Placement{Workload: t.w.Name, Job: p.job, Attempt: p.attempt, Pool: ps.spec.Name, Node: n.name, Start: seconds(e.now)})
+		}
 		ps.stats.JobPods++
 		e.res.Attempts++
 		e.waits = append(e.waits, e.now-p.created)
@@ -838,6 +862,7 @@ func (e *engine) newNode(ps *poolState) *node {
 	ps.seq++
 	n := &node{
 		pool:     ps,
+		seq:      ps.seq,
 		name:     ps.spec.Name + "-" + strconv.Itoa(ps.seq),
 		born:     e.now,
 		created:  e.now,
@@ -971,6 +996,32 @@ func (e *engine) nodeKill(n *node) {
 	}
 }
 
+// schedulePreemptionsAt queues the pool's preemptions at fixed times
+// (Preemption.At).
+func (e *engine) schedulePreemptionsAt() {
+	for _, ps := range e.pools {
+		if pr := ps.spec.Preemption; pr != nil {
+			for _, at := range pr.At {
+				e.push(event{t: at.Seconds(), kind: evPreemptAt, tmpl: int32(ps.idx)})
+			}
+		}
+	}
+}
+
+// preemptFirst gives the notice to the pool's lowest-numbered node that is
+// not already going, as the live lab picks the node it deletes.
+func (e *engine) preemptFirst(ps *poolState) {
+	var first *node
+	for _, n := range ps.nodes {
+		if (n.state == nodeReady || n.state == nodeBooting) && (first == nil || n.seq < first.seq) {
+			first = n
+		}
+	}
+	if first != nil {
+		e.nodeNotice(first)
+	}
+}
+
 // preemptedReason is the failure reason gitlab-runner reports for a job
 // attempt killed with its node: a runner system failure, or for the
 // misreported share a script failure.
@@ -1026,6 +1077,9 @@ func (e *engine) finish() {
 			e.res.PendingAtEnd++
 			if t.isJob {
 				e.res.NeverScheduled++
+				if e.opts.Placements {
+					e.res.Placements = append(e.res.Placements, Placement{Workload: t.w.Name, Job: q.job, Attempt: q.attempt})
+				}
 			}
 		}
 		if !t.isJob {
