@@ -22,9 +22,10 @@ type Options struct {
 	// run past its end). Defaults to 3m.
 	Timeout time.Duration
 	// Record, when set, is a folder where each variant's pods and nodes, as
-	// the API server returned them at the end of its run, are written as
-	// YAML (<variant>/pods.yaml, nodes.yaml): test fixtures taken from a
-	// real control plane.
+	// the API server returns them, are written as YAML lists at the
+	// preemption notice and at the end of the run
+	// (<variant>/{landed,end}/{pods,nodes}.yaml): test fixtures taken from
+	// a real control plane.
 	Record string
 	// Progress receives a line per step. Defaults to discarding.
 	Progress io.Writer

@@ -12,7 +12,7 @@ import (
 )
 
 // record writes the variant's pods and the cluster's nodes as they are now
-// into dir, as multi-document YAML without managedFields.
+// into dir, as lists without managedFields.
 func (r *runner) record(ctx context.Context, dir string) error {
 	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -25,22 +25,22 @@ func (r *runner) record(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("live lab: %w", err)
 	}
-	var pb, nb bytes.Buffer
+	// Lists, as `kubectl get pods -o yaml` prints them and the kind lab's
+	// fixtures are read.
+	pods.APIVersion, pods.Kind, pods.ResourceVersion = "v1", "PodList", ""
+	nodes.APIVersion, nodes.Kind, nodes.ResourceVersion = "v1", "NodeList", ""
 	for i := range pods.Items {
-		p := pods.Items[i]
-		p.ManagedFields = nil
-		p.APIVersion, p.Kind = "v1", "Pod"
-		if err := appendYAML(&pb, &p); err != nil {
-			return err
-		}
+		pods.Items[i].ManagedFields = nil
 	}
 	for i := range nodes.Items {
-		n := nodes.Items[i]
-		n.ManagedFields = nil
-		n.APIVersion, n.Kind = "v1", "Node"
-		if err := appendYAML(&nb, &n); err != nil {
-			return err
-		}
+		nodes.Items[i].ManagedFields = nil
+	}
+	var pb, nb bytes.Buffer
+	if err := appendYAML(&pb, pods); err != nil {
+		return err
+	}
+	if err := appendYAML(&nb, nodes); err != nil {
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "pods.yaml"), pb.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("live lab: %w", err)
@@ -56,7 +56,6 @@ func appendYAML(b *bytes.Buffer, obj any) error {
 	if err != nil {
 		return fmt.Errorf("live lab: %w", err)
 	}
-	b.WriteString("---\n")
 	b.Write(data)
 	return nil
 }

@@ -130,6 +130,9 @@ func RunVariant(ctx context.Context, cs kubernetes.Interface, sc *sim.Scenario, 
 	if r.jobs == nil {
 		return nil, fmt.Errorf("live lab: %s has no job workload", sc.Name)
 	}
+	if o.Record != "" {
+		r.recordDir = filepath.Join(o.Record, sc.Name)
+	}
 	defer r.cleanup(context.WithoutCancel(ctx))
 	if err := r.setup(ctx, o.Timeout); err != nil {
 		return nil, err
@@ -140,8 +143,8 @@ func RunVariant(ctx context.Context, cs kubernetes.Interface, sc *sim.Scenario, 
 		return nil, err
 	}
 	end := r.now()
-	if o.Record != "" {
-		if err := r.record(ctx, filepath.Join(o.Record, sc.Name)); err != nil {
+	if r.recordDir != "" {
+		if err := r.record(ctx, filepath.Join(r.recordDir, "end")); err != nil {
 			return nil, err
 		}
 	}

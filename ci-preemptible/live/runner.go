@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -60,6 +61,9 @@ type runner struct {
 	shape    Shape
 	progress io.Writer
 	every    time.Duration
+	// recordDir, when set, receives the pods and nodes at the preemption
+	// notice (landed/) and at the end (end/).
+	recordDir string
 
 	t0       time.Time
 	nodes    []*liveNode
@@ -248,6 +252,11 @@ func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 			return nil
 		}
 		fmt.Fprintf(r.progress, "  %5.1fs preemption notice for %s: cordoned; its pods fail in %s, the VM is gone in %s\n", now.Seconds(), n.name, pr.GracePeriod.Duration, pr.Notice.Duration)
+		if r.recordDir != "" {
+			if err := r.record(ctx, filepath.Join(r.recordDir, "landed")); err != nil {
+				return err
+			}
+		}
 		if err := r.cordon(ctx, n.name); err != nil {
 			return err
 		}

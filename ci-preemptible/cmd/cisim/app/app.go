@@ -35,7 +35,7 @@ const usage = `cisim simulates CI jobs on Kubernetes node pools (see docs/labs/p
 usage:
   cisim [lab] [--svg FILE] [--json FILE] [--seed N] [--horizon D]
       the blog post's setup in four variants side by side (the default)
-  cisim lab --runtime kwok [--kubeconfig FILE] [--context NAME] [--json FILE] [--timeout D]
+  cisim lab --runtime kwok [--kubeconfig FILE] [--context NAME] [--json FILE] [--record DIR] [--timeout D]
       the same four variants live on the real scheduler, scaled to minutes:
       a local control plane with kwok nodes (started here unless --kubeconfig
       names a cluster), the job pods built from the runner's config.toml, the
@@ -138,6 +138,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.Uint64Var(&cfg.sim.Seed, "seed", 0, "override the scenarios' seed")
 	fs.DurationVar(&cfg.sim.Horizon, "horizon", 0, "override the scenarios' horizon (e.g. 168h)")
 	fs.StringVar(&cfg.live.Kubeconfig, "kubeconfig", "", "kwok: the cluster's kubeconfig `FILE` (its nodes must be managed by kwok); none starts a local control plane")
+	fs.StringVar(&cfg.live.Record, "record", "", "kwok: write each variant's pods and nodes as the API server returns them into `DIR` (test fixtures)")
 	fs.StringVar(&cfg.live.Context, "context", "", "kwok: the kubeconfig's context `NAME` (default: its current context)")
 	fs.StringVar(&cfg.kind.Cluster, "cluster", kindlab.DefaultCluster, "kind: the cluster's `NAME` (reused if it exists, else created)")
 	fs.BoolVar(&cfg.kind.Keep, "keep", false, "kind: keep a cluster the lab created")
@@ -151,7 +152,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 var flagsOf = map[string][]string{
 	RuntimeSim:  {"scenario", "svg", "json", "seed", "horizon"},
 	RuntimeKind: {"cluster", "keep", "jobs", "notice", "timeout"},
-	RuntimeKwok: {"kubeconfig", "context", "json", "timeout"},
+	RuntimeKwok: {"kubeconfig", "context", "json", "record", "timeout"},
 }
 
 func (cfg *config) check() error {
