@@ -114,3 +114,33 @@ workloads:
 		}
 	}
 }
+
+// A recorded job stream replaces the distributions: exactly its jobs run,
+// with their durations, and a trace out of order is refused.
+func TestTrace(t *testing.T) {
+	t.Parallel()
+	const base = `name: traced
+horizon: 1h
+pools: [{name: p, provisioning: on-demand, allocatable: {cpu: "4", memory: 16Gi}, min: 1, max: 1}]
+workloads:
+  - name: ci
+    pod: {spec: {containers: [{name: b, resources: {requests: {cpu: "4"}}}]}}
+    jobs:
+      trace:
+`
+	sc, err := sim.ParseScenario([]byte(base+"        - {at: 0s, duration: 10s}\n        - {at: 1s, duration: 10s}\n        - {at: 30s, duration: 5s}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sim.Run(context.Background(), sc, sim.Options{Placements: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One node of one job at a time: job 2 waits 9 s for job 1.
+	if r.Jobs != 3 || r.Wait.Max != 9*time.Second || r.Makespan != 35*time.Second || len(r.Placements) != 3 {
+		t.Errorf("jobs %d, max wait %v, makespan %v, %d placements; want 3, 9s, 35s, 3", r.Jobs, r.Wait.Max, r.Makespan, len(r.Placements))
+	}
+	if _, err := sim.ParseScenario([]byte(base+"        - {at: 5s, duration: 10s}\n        - {at: 1s, duration: 10s}\n"), nil); err == nil {
+		t.Error("a trace out of order was accepted")
+	}
+}
