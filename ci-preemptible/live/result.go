@@ -37,12 +37,16 @@ type VariantResult struct {
 
 // PodOutcome is where one job pod ran, or why it never did.
 type PodOutcome struct {
-	Pod       string        `json:"pod"`
-	Job       int           `json:"job"`
-	Attempt   int           `json:"attempt"`
-	Pool      string        `json:"pool,omitempty"`
-	Node      string        `json:"node,omitempty"`
-	Wait      time.Duration `json:"wait,omitempty"`
+	Pod     string        `json:"pod"`
+	Job     int           `json:"job"`
+	Attempt int           `json:"attempt"`
+	Pool    string        `json:"pool,omitempty"`
+	Node    string        `json:"node,omitempty"`
+	Wait    time.Duration `json:"wait,omitempty"`
+	// Ran is from bound to Succeeded as the lab saw it (kwok's part);
+	// Duration is the job's, from the trace.
+	Ran       time.Duration `json:"ran,omitempty"`
+	Duration  time.Duration `json:"duration"`
 	State     string        `json:"state"` // succeeded, preempted, failed, running, pending
 	Reason    string        `json:"reason,omitempty"`
 	SimPool   string        `json:"simPool,omitempty"`
@@ -114,7 +118,7 @@ func (r *runner) result(simRes *sim.Result, end time.Duration) *VariantResult {
 		simPool[[2]int{p.Job, p.Attempt}] = p.Pool
 	}
 	for _, a := range r.attempts {
-		po := PodOutcome{Pod: a.name, Job: a.job, Attempt: a.try, Pool: a.pool, Node: a.node, SimPool: simPool[[2]int{a.job, a.try}]}
+		po := PodOutcome{Pod: a.name, Job: a.job, Attempt: a.try, Pool: a.pool, Node: a.node, Duration: a.duration, SimPool: simPool[[2]int{a.job, a.try}]}
 		placements = append(placements, sim.Placement{Workload: a.workload.Name, Job: a.job, Attempt: a.try, Pool: a.pool, Node: a.node})
 		if a.node != "" {
 			vr.Placed[a.pool] = append(vr.Placed[a.pool], a.name)
@@ -129,8 +133,9 @@ func (r *runner) result(simRes *sim.Result, end time.Duration) *VariantResult {
 			po.State = "failed"
 		case a.done:
 			po.State = "succeeded"
+			po.Ran = a.finished - a.started
 			lr.Succeeded++
-			lr.Makespan = max(lr.Makespan, a.started+a.duration)
+			lr.Makespan = max(lr.Makespan, a.finished)
 		case a.node != "":
 			po.State = "running"
 		default:

@@ -211,7 +211,7 @@ func Write(w io.Writer, results []*VariantResult) error {
 
 func writePods(w io.Writer, vr *VariantResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  pod\tpool\tnode\twait\tstate\tsim\twhy")
+	fmt.Fprintln(tw, "  pod\tpool\tnode\twait\tran/duration\tstate\tsim\twhy")
 	for _, p := range vr.Pods {
 		simCol := "same"
 		if !p.SimAgrees {
@@ -221,7 +221,11 @@ func writePods(w io.Writer, vr *VariantResult) {
 		if p.Node != "" {
 			wait = p.Wait.Round(100 * time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Pod, dash(p.Pool), dash(p.Node), wait, p.State, simCol, p.Reason)
+		ran := "-/" + p.Duration.Round(100*time.Millisecond).String()
+		if p.Ran > 0 {
+			ran = p.Ran.Round(100*time.Millisecond).String() + ran[1:]
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Pod, dash(p.Pool), dash(p.Node), wait, ran, p.State, simCol, p.Reason)
 	}
 	tw.Flush()
 }

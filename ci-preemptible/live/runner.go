@@ -24,6 +24,7 @@ type attempt struct {
 	name      string
 	created   time.Duration // since the run's start
 	started   time.Duration // first seen bound; -1 before
+	finished  time.Duration // first seen Succeeded
 	node      string
 	pool      string
 	done      bool // succeeded
@@ -224,7 +225,7 @@ func (r *runner) submit(ctx context.Context, job, try int, d, now time.Duration)
 	if _, err := r.cs.CoreV1().Pods(r.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("live lab: create pod %s: %w", pod.Name, err)
 	}
-	a := &attempt{job: job, try: try, workload: r.jobs, duration: d, name: pod.Name, created: now, started: -1}
+	a := &attempt{job: job, try: try, workload: r.jobs, duration: d, name: pod.Name, created: r.now(), started: -1}
 	r.attempts = append(r.attempts, a)
 	r.byName[a.name] = a
 	return nil
@@ -314,11 +315,13 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 	if err != nil {
 		return fmt.Errorf("live lab: pods on %s: %w", n.name, err)
 	}
+	killed := 0
 	for i := range pods.Items {
 		p := &pods.Items[i]
 		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			continue
 		}
+		killed++
 		p.Status.Phase = corev1.PodFailed
 		p.Status.Reason = "Terminated"
 		p.Status.Message = "Pod was terminated in response to imminent node shutdown."
@@ -344,7 +347,7 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 			}
 		}
 	}
-	fmt.Fprintf(r.progress, "  %5.1fs %d pod(s) on %s failed with their node\n", now.Seconds(), len(pods.Items), n.name)
+	fmt.Fprintf(r.progress, "  %5.1fs %d pod(s) on %s failed with their node\n", now.Seconds(), killed, n.name)
 	return nil
 }
 
@@ -363,7 +366,9 @@ func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err
 			continue
 		}
 		if a.node == "" && p.Spec.NodeName != "" {
-			a.node, a.started = p.Spec.NodeName, now
+			// Seen bound now, not at the loop's start: the pod may have
+			// been created and bound within this iteration.
+			a.node, a.started = p.Spec.NodeName, r.now()
 			a.pool = r.poolOf(p.Spec.NodeName)
 			if in := r.jobs.IntendedPools; len(in) > 0 && !slices.Contains(in, a.pool) {
 				r.wrong++
@@ -372,7 +377,9 @@ func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err
 		switch {
 		case a.failed:
 		case p.Status.Phase == corev1.PodSucceeded:
-			a.done = true
+			if !a.done {
+				a.done, a.finished = true, r.now()
+			}
 		case p.Status.Phase == corev1.PodFailed:
 			a.failed = true
 		case p.Spec.NodeName == "":
