@@ -61,6 +61,10 @@ type Disagreement struct {
 	Sim     string `json:"sim"`
 }
 
+// noSuchPod marks a job pod one run created and the other did not (a
+// retry of a job only one of them saw preempted).
+const noSuchPod = "(no such pod)"
+
 // Agreement compares the live placements with the simulator's, job pod by
 // job pod (a job and an attempt): the share placed on the same pool, ""
 // (never ran) included, over every job pod either run created.
@@ -95,10 +99,10 @@ func Agreement(live, simulated []sim.Placement) (float64, []Disagreement) {
 		if lok != sok || lp != sp {
 			d := Disagreement{Job: k.job, Attempt: k.attempt, Live: lp, Sim: sp}
 			if !lok {
-				d.Live = "(no such pod)"
+				d.Live = noSuchPod
 			}
 			if !sok {
-				d.Sim = "(no such pod)"
+				d.Sim = noSuchPod
 			}
 			out = append(out, d)
 		}

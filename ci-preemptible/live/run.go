@@ -204,6 +204,11 @@ func Write(w io.Writer, results []*VariantResult) error {
 	for _, vr := range results {
 		fmt.Fprintf(&b, "\n%s: agreement %.0f%% (%d job pods)\n", vr.Scenario, 100*vr.Agreement, len(vr.Pods))
 		writePods(&b, vr)
+		for _, d := range vr.Disagreements {
+			if d.Live == noSuchPod {
+				fmt.Fprintf(&b, "  only in the simulator: job %d attempt %d, on %s\n", d.Job, d.Attempt, dash(d.Sim))
+			}
+		}
 	}
 	_, err := w.Write(b.Bytes())
 	return err
