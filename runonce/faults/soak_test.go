@@ -69,7 +69,6 @@ type trialResult struct {
 	problems  []string
 	notes     []string
 	timeline  string
-	seedTrial uint64
 }
 
 // TestSoak runs randomized trials: 5–20 replicas, a lease of 1–3 s, a step
@@ -245,7 +244,7 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 		faultAt = time.Now()
 		_, err = admin.Exec(ctx, `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
 			WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid`,
-			int64(uint64(runonce.LockKey(w.name))>>32), int64(uint32(uint64(runonce.LockKey(w.name)))))
+			int64(uint64(runonce.LockKey("", w.name))>>32), int64(uint32(uint64(runonce.LockKey("", w.name)))))
 		admin.Close(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/runonce"
 	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
@@ -28,9 +29,11 @@ import (
 // processes, signals and exit codes without a separate build.
 func TestMain(m *testing.M) {
 	switch os.Getenv("RUNONCE_TEST_MODE") {
-	case "cli":
+	case "cli": // what main.go does
 		os.Unsetenv("RUNONCE_TEST_MODE")
-		main()
+		err := Run(context.Background(), cli.OS(), os.Args[1:])
+		Report(os.Stderr, err)
+		os.Exit(ExitCode(err))
 	case "helper":
 		os.Exit(helper(os.Args[1:]))
 	}
@@ -88,15 +91,15 @@ func helper(args []string) int {
 	return 99
 }
 
-// cli is one runonce process.
-type cli struct {
+// replicaProc is one runonce process.
+type replicaProc struct {
 	cmd            *exec.Cmd
 	stdout, stderr bytes.Buffer
 }
 
-func newCLI(t testing.TB, env []string, args ...string) *cli {
+func newCLI(t testing.TB, env []string, args ...string) *replicaProc {
 	t.Helper()
-	c := &cli{cmd: exec.Command(os.Args[0], args...)}
+	c := &replicaProc{cmd: exec.Command(os.Args[0], args...)}
 	c.cmd.Env = append(os.Environ(), "RUNONCE_TEST_MODE=cli", "RUNONCE_LOG_LEVEL=debug")
 	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
@@ -108,7 +111,7 @@ func step(args ...string) []string {
 	return append([]string{"--", "env", "RUNONCE_TEST_MODE=helper", os.Args[0]}, args...)
 }
 
-func (c *cli) run(t testing.TB) int {
+func (c *replicaProc) run(t testing.TB) int {
 	t.Helper()
 	err := c.cmd.Run()
 	return exitStatus(t, err)
@@ -161,7 +164,7 @@ func readSpans(t *testing.T, path string) []span {
 func startTogether(t *testing.T, n int, args func(i int) []string) ([]int, []string) {
 	t.Helper()
 	codes, logs := make([]int, n), make([]string, n)
-	clis := make([]*cli, n)
+	clis := make([]*replicaProc, n)
 	for i := range n {
 		clis[i] = newCLI(t, nil, args(i)...)
 	}
@@ -238,7 +241,7 @@ func TestLateReplicaSkipsWithoutTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("schema")); err != nil {
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("", "schema")); err != nil {
 		t.Fatal(err)
 	}
 	code, _, log := runCLI(t, nil, args...)
@@ -253,13 +256,13 @@ func TestLateReplicaSkipsWithoutTheLock(t *testing.T) {
 func ledgerStatuses(t *testing.T, dsn, name string) []string {
 	t.Helper()
 	cfg, _ := pgx.ParseConfig(dsn)
-	sts, err := runonce.ReadStatus(context.Background(), cfg, "", name, 100)
+	sts, err := runonce.ReadStatus(context.Background(), cfg, runonce.StatusOptions{Name: name, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, r := range sts[0].Runs {
-		got = append([]string{r.Status}, got...)
+		got = append([]string{string(r.Status)}, got...)
 	}
 	return got
 }
@@ -368,7 +371,7 @@ func TestExitStatusPassesThrough(t *testing.T) {
 		t.Errorf("exit = %d, want 137 for a command killed by SIGKILL:\n%s", code, log)
 	}
 	cfg, _ := pgx.ParseConfig(dsn)
-	sts, err := runonce.ReadStatus(context.Background(), cfg, "", "seven", 1)
+	sts, err := runonce.ReadStatus(context.Background(), cfg, runonce.StatusOptions{Name: "seven", Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +414,7 @@ func TestSignalWhileWaitingEndsTheWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("w")); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("", "w")); err != nil {
 		t.Fatal(err)
 	}
 	c := newCLI(t, nil, append([]string{"--dsn", dsn, "--name", "w", "--version", "v1"}, step("exit", "0")...)...)
