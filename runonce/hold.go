@@ -26,7 +26,7 @@ func (r *runner) hold(ctx context.Context, s *session, fn func(context.Context) 
 		return res2, err
 	}
 	res.Ran, res.RunID = true, c.id
-	r.log.Info("running", "run", c.id, "waited", res.Waited.Round(time.Millisecond))
+	r.log.Info("running", "run", c.id)
 	end := r.runStep(ctx, s, c, fn)
 	out := classifyOutcome(end, r.o.RunTimeout)
 	r.record(ctx, s, c.id, end, out)
@@ -88,7 +88,7 @@ func (r *runner) claim(ctx context.Context, s *session) (claim, error) {
 		r.log.Warn("lock lost before the step started; starting over", "error", oneLine(err.Error()))
 		return retry(fmt.Errorf("lock lost before the step started: %w", err))
 	}
-	r.log.Debug("lock confirmed")
+	r.log.Info("acquired lock", "waited", time.Since(r.start).Round(time.Millisecond))
 	// A signal that came while the lock was being claimed: do not start a
 	// step only to stop it at once.
 	if ctx.Err() != nil {

@@ -379,15 +379,16 @@ func TestStatusShowsHolderAndWaiters(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	if st.Holder == nil || st.Holder.ApplicationName != "runonce/st/pod-a" {
-		t.Errorf("holder = %+v, want runonce/st/pod-a", st.Holder)
+	app := func(holder string) string { return fmt.Sprintf("runonce/%016x/%s", uint64(runonce.LockKey("", "st")), holder) }
+	if st.Holder == nil || st.Holder.ApplicationName != app("pod-a") {
+		t.Errorf("holder = %+v, want %s", st.Holder, app("pod-a"))
 	}
 	var names []string
 	for _, w := range st.Waiters {
 		names = append(names, w.ApplicationName)
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"runonce/st/pod-b", "runonce/st/pod-c"}) {
+	if !slices.Equal(names, []string{app("pod-b"), app("pod-c")}) {
 		t.Errorf("waiters = %v, want pod-b and pod-c", names)
 	}
 	if len(st.Runs) != 1 || st.Runs[0].Status != runonce.RunStateRunning {
