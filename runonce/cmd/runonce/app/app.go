@@ -118,9 +118,9 @@ func lookCommand(name string) (string, error) {
 		return path, nil
 	}
 	if errors.Is(err, exec.ErrNotFound) {
-		return "", &commandError{code: exitNotFound, msg: fmt.Sprintf("command %q not found (looked in PATH); nothing ran", name)}
+		return "", &commandError{code: exitNotFound, own: exitNotFound, msg: fmt.Sprintf("command %q not found (looked in PATH); nothing ran", name)}
 	}
-	return "", &commandError{code: exitNotExec, msg: fmt.Sprintf("command %q cannot be run: %v; nothing ran", name, err)}
+	return "", &commandError{code: exitNotExec, own: exitNotExec, msg: fmt.Sprintf("command %q cannot be run: %v; nothing ran", name, err)}
 }
 
 // runCommand runs the child under runonce.Do. Signals: while waiting they

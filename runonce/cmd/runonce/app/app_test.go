@@ -397,8 +397,10 @@ func TestSignalReachesCommand(t *testing.T) {
 	if sig := string(waitForFile(t, got, 5*time.Second)); sig != "terminated" {
 		t.Errorf("command got %q, want terminated", sig)
 	}
-	if code != 3 {
-		t.Errorf("exit = %d, want the command's 3:\n%s", code, c.stderr.String())
+	// runonce stopped it: 128+SIGTERM whatever it exited with (issue 10
+	// item 3); the ledger keeps the command's own 3.
+	if code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit = %d, want 143:\n%s", code, c.stderr.String())
 	}
 	if st, want := ledgerStatuses(t, dsn, "trap"), []string{"interrupted"}; !slices.Equal(st, want) {
 		t.Errorf("ledger = %v, want %v", st, want)
@@ -421,11 +423,30 @@ func TestSignalWhileWaitingEndsTheWait(t *testing.T) {
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitForSession(t, conn, "w")
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	if code := exitStatus(t, c.cmd.Wait()); code != 128+int(syscall.SIGTERM) {
 		t.Errorf("exit = %d, want 143:\n%s", code, c.stderr.String())
 	}
+}
+
+// waitForSession waits until a runonce session for step name is connected:
+// by then its signal handlers are installed.
+func waitForSession(t *testing.T, conn *pgx.Conn, name string) {
+	t.Helper()
+	prefix := fmt.Sprintf("runonce/%016x/", uint64(runonce.LockKey("", name)))
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, $1)", prefix).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no session of step %q within 30s", name)
 }
 
 // Bad input: one line of error saying what to do, the documented exit code,
@@ -471,6 +492,13 @@ func TestBadInput(t *testing.T) {
 		{"wrong password, key=value DSN", append([]string{"--dsn", wrongPWKV, "--name", "x"}, ok...), exitUnavailable, "password authentication failed"},
 		{"wrong password in RUNONCE_DSN", append([]string{"--name", "x"}, ok...), exitUnavailable, "password authentication failed"},
 		{"status, wrong password", []string{"status", "--dsn", wrongPW}, exitUnavailable, "password authentication failed"},
+		// Issue 10 item 1: a typo with the DSN in RUNONCE_DSN (as the deploy
+		// manifests pass it) must not print the DSN as a flag default.
+		{"unknown flag, DSN in RUNONCE_DSN", []string{"--nmae", "x", "--", "true"}, exitUsage, "nmae"},
+		{"malformed URL, password with @ : /", append([]string{"--dsn", "postgres://app:p@ss:w/rd-" + secret + "@db:notaport/app", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
+		{"malformed key=value, quoted password", append([]string{"--dsn", "host=h password='p@ss " + secret + "' port=x", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
+		{"negative kill grace", append([]string{"--dsn", dsn, "--name", "x", "--kill-grace", "-1s"}, ok...), exitUsage, "negative"},
+		{"kill grace past lease/2", append([]string{"--dsn", dsn, "--name", "x", "--lease", "10s", "--kill-grace", "6s"}, ok...), exitUsage, "at most 5s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -493,7 +521,7 @@ func TestBadInput(t *testing.T) {
 			} else if !strings.Contains(errLines[0], tc.expect) {
 				t.Errorf("error %q does not say %q", errLines[0], tc.expect)
 			}
-			if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, u.Password) {
+			if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, u.Password) || strings.Contains(stdout+stderr, "ss:w") {
 				t.Errorf("the password appears in the output:\n%s%s", stdout, stderr)
 			}
 		})
@@ -519,5 +547,77 @@ func TestEnvironmentAndDSNFile(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// Issue 10 item 1: RUNONCE_* apply after parsing; --help never shows the
+// DSN from the environment; a bad RUNONCE_* value is a usage error (64), as
+// the same bad flag is.
+func TestEnvironmentAfterFlags(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-Pa55word"
+	envDSN := "RUNONCE_DSN=postgres://app:" + secret + "@db.invalid:5432/app"
+	code, stdout, stderr := runCLI(t, []string{envDSN}, "--help")
+	if code != 0 || !strings.Contains(stdout, "-dsn") {
+		t.Errorf("--help: exit %d, want 0 and the usage on stdout:\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, secret) {
+		t.Errorf("--help shows the password from RUNONCE_DSN:\n%s%s", stdout, stderr)
+	}
+	for _, tc := range []struct{ env, want string }{
+		{"RUNONCE_TRANSACTION_POOLER=yes", "RUNONCE_TRANSACTION_POOLER"},
+		{"RUNONCE_LEASE=soon", "RUNONCE_LEASE"},
+	} {
+		code, _, stderr := runCLI(t, []string{tc.env, envDSN}, "--name", "x", "--", "true")
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, want 64 naming %s:\n%s", tc.env, code, tc.want, stderr)
+		}
+	}
+	// A flag on the command line wins over a bad value in the environment.
+	dsn := pgtest.DB(t)
+	if code, _, stderr := runCLI(t, []string{"RUNONCE_LEASE=soon"}, "--dsn", dsn, "--name", "x", "--lease", "5s", "--", "true"); code != 0 {
+		t.Errorf("--lease given, RUNONCE_LEASE bad: exit %d, want 0:\n%s", code, stderr)
+	}
+}
+
+// Issue 10 item 3: a step that runonce stopped at --run-timeout and that
+// traps SIGTERM and exits 0 is not recorded as succeeded; runonce exits 124
+// and the next replica runs the step again.
+func TestRunTimeoutStepExitingZeroIsNotSucceeded(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	args := []string{"--dsn", dsn, "--name", "slow", "--version", "v1", "--run-timeout", "1s", "--kill-grace", "3s",
+		"--", "sh", "-c", `trap "exit 0" TERM; sleep 10 & wait`}
+	code, _, log := runCLI(t, nil, args...)
+	if code != exitRunTimeout {
+		t.Errorf("exit = %d, want 124:\n%s", code, log)
+	}
+	if got := ledgerStatuses(t, dsn, "slow"); len(got) != 1 || got[0] != "failed" {
+		t.Errorf("ledger = %v, want [failed]", got)
+	}
+	code, _, log = runCLI(t, nil, "--dsn", dsn, "--name", "slow", "--version", "v1", "--", "true")
+	if code != 0 || !strings.Contains(log, "running") {
+		t.Errorf("next replica: exit %d, want it to run the step:\n%s", code, log)
+	}
+}
+
+// Issue 10 item 9: what the step left running in its process group is
+// killed when it exits; it must not run on after the lock is released.
+func TestStepsLeftoversAreKilled(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	code, _, log := runCLI(t, nil, "--dsn", dsn, "--name", "bg", "--", "sh", "-c", "sleep 300 & echo $! > "+pidFile)
+	if code != 0 {
+		t.Fatalf("exit = %d:\n%s", code, log)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(waitForFile(t, pidFile, 5*time.Second))))
+	deadline := time.Now().Add(2 * time.Second)
+	for !processGone(pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !processGone(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the step's background process (pid %d) outlived runonce", pid)
 	}
 }

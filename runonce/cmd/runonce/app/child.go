@@ -18,9 +18,10 @@ import (
 
 // commandError carries the command's exit status (or why it could not run).
 type commandError struct {
-	code    int
-	exited  bool // the command ran and exited with code
-	stopped bool // runonce told it to stop (a forwarded signal): code is 128+that signal
+	code    int  // runonce's exit status
+	own     int  // the command's own exit status, for the ledger
+	exited  bool // the command ran and exited
+	stopped bool // runonce forwarded a signal to it: code is 128+that signal
 	msg     string
 }
 
@@ -29,13 +30,13 @@ func (e *commandError) Error() string {
 	case e.msg != "":
 		return e.msg
 	case e.stopped:
-		return fmt.Sprintf("the command was stopped by a signal runonce forwarded (exit %d)", e.code)
+		return fmt.Sprintf("the command was stopped by a signal runonce forwarded (it exited with status %d)", e.own)
 	}
 	return fmt.Sprintf("command exited with status %d", e.code)
 }
 
-// ExitCode lets the ledger record the status.
-func (e *commandError) ExitCode() int { return e.code }
+// ExitCode lets the ledger record the command's own status.
+func (e *commandError) ExitCode() int { return e.own }
 
 // Unwrap marks a command stopped by a forwarded signal as interrupted, so
 // the ledger records "interrupted" whatever it exited with.
@@ -113,7 +114,7 @@ func (c *child) run(ctx context.Context) error {
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
 			code = exitNotFound
 		}
-		return &commandError{code: code, msg: fmt.Sprintf("cannot start %q: %v", c.argv[0], err)}
+		return &commandError{code: code, own: code, msg: fmt.Sprintf("cannot start %q: %v", c.argv[0], err)}
 	}
 	c.mu.Lock()
 	c.proc, c.ownGroup = cmd.Process, ownGroup
@@ -169,11 +170,11 @@ func exitError(waitErr error, forwarded syscall.Signal) error {
 	}
 	switch {
 	case forwarded != 0:
-		return &commandError{code: 128 + int(forwarded), exited: true, stopped: true}
+		return &commandError{code: 128 + int(forwarded), own: code, exited: true, stopped: true}
 	case code == 0:
 		return nil
 	}
-	return &commandError{code: code, exited: true}
+	return &commandError{code: code, own: code, exited: true}
 }
 
 func toSyscall(s os.Signal) syscall.Signal {
