@@ -126,6 +126,11 @@ func retryable(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
 		return true
 	}
+	for _, e := range platformRetryable {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
 	// The server closed the connection mid-handshake: it is shutting down
 	// or restarting (the fault suite's soak met "failed SASL auth:
 	// unexpected EOF" during a restart and gave up with 69).

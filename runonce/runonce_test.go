@@ -379,7 +379,9 @@ func TestStatusShowsHolderAndWaiters(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	app := func(holder string) string { return fmt.Sprintf("runonce/%016x/%s", uint64(runonce.LockKey("", "st")), holder) }
+	app := func(holder string) string {
+		return fmt.Sprintf("runonce/%016x/%s", uint64(runonce.LockKey("", "st")), holder)
+	}
 	if st.Holder == nil || st.Holder.ApplicationName != app("pod-a") {
 		t.Errorf("holder = %+v, want %s", st.Holder, app("pod-a"))
 	}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package faults
 
 import (
@@ -54,21 +56,21 @@ var allFaults = []fault{faultNone, faultKill, faultTerm, faultPartition, faultPa
 
 // trialResult is one trial's outcome.
 type trialResult struct {
-	fault     fault
-	pooled    bool
-	replicas  int
-	lease     time.Duration
-	overlaps  int // two steps alive at once
-	doubles   int // a step started after a recorded success
-	reruns    int // a success its holder could not record, run again after (documented)
-	hangs     int
-	errors    int
-	recovery  time.Duration // fault → the step's next start; 0 when not applicable
-	hasRecov  bool
-	wall      time.Duration
-	problems  []string
-	notes     []string
-	timeline  string
+	fault    fault
+	pooled   bool
+	replicas int
+	lease    time.Duration
+	overlaps int // two steps alive at once
+	doubles  int // a step started after a recorded success
+	reruns   int // a success its holder could not record, run again after (documented)
+	hangs    int
+	errors   int
+	recovery time.Duration // fault → the step's next start; 0 when not applicable
+	hasRecov bool
+	wall     time.Duration
+	problems []string
+	notes    []string
+	timeline string
 }
 
 // TestSoak runs randomized trials: 5–20 replicas, a lease of 1–3 s, a step
