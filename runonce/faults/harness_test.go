@@ -35,6 +35,10 @@ import (
 // with RUNONCE_FAULTS_STEP set (inherited from the replica's environment).
 const stepEnv = "RUNONCE_FAULTS_STEP"
 
+// stopTimeEnv, when set, makes any step take that long to stop after a
+// signal (the soak's restart and terminate trials).
+const stopTimeEnv = "RUNONCE_FAULTS_STOPTIME"
+
 var (
 	fullFlag    = flag.Bool("faults.full", os.Getenv("RUNONCE_FAULTS_FULL") != "", "run the full-size cases (300 replicas against max_connections=50); env RUNONCE_FAULTS_FULL=1")
 	raceCLIFlag = flag.Bool("faults.race", os.Getenv("RUNONCE_FAULTS_RACE") != "", "build the runonce binary with -race (slow with many replicas); env RUNONCE_FAULTS_RACE=1")
@@ -132,6 +136,8 @@ func stepMain(args []string) int {
 			}
 			if mode == "slowstop" {
 				time.Sleep(d) // cleaning up, as a migration tool rolling back would
+			} else if st, err := time.ParseDuration(os.Getenv(stopTimeEnv)); err == nil {
+				time.Sleep(st)
 			}
 			// Die of the signal, as an unprepared program would.
 			log("exit", "signal")

@@ -168,6 +168,12 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 		h := fmt.Sprint("pod-", j)
 		proxies[h] = p
 		specs[j] = spawn{holder: h, dsn: dsnAs(p.Port(), "app", appPassword), flags: flags, mode: mode, stepTime: stepTime}
+		if f == faultTerminate || f == faultRestartFast || f == faultRestartImm {
+			// A step that takes its time to stop (issue 10 item 6): the
+			// largest kill grace, lease/2, of which it uses 80%.
+			specs[j].flags = append(append([]string{}, flags...), "--kill-grace", (lease / 2).String())
+			specs[j].env = []string{stopTimeEnv + "=" + (lease * 2 / 5).String()}
+		}
 	}
 	if f == faultDownAtStart {
 		if err := srv.Shutdown(pgtemp.Fast); err != nil {
