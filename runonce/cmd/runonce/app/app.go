@@ -85,6 +85,9 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	if len(args) > 0 && args[0] == "status" {
 		return runStatus(ctx, streams, args[1:])
 	}
+	if len(args) > 0 && args[0] == watchdogArg {
+		return runWatchdog(args[1:])
+	}
 	c, argv, err := parseRunFlags(args, streams)
 	if err != nil {
 		return err

@@ -30,6 +30,10 @@ import (
 // the step it runs (RUNONCE_TEST_MODE=helper), so the tests exercise real
 // processes, signals and exit codes without a separate build.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == watchdogArg { // started by the CLI mode
+		_ = runWatchdog(os.Args[2:])
+		os.Exit(0)
+	}
 	switch os.Getenv("RUNONCE_TEST_MODE") {
 	case "cli": // what main.go does
 		os.Unsetenv("RUNONCE_TEST_MODE")
@@ -621,5 +625,30 @@ func TestStepsLeftoversAreKilled(t *testing.T) {
 	if !processGone(pid) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 		t.Errorf("the step's background process (pid %d) outlived runonce", pid)
+	}
+}
+
+// Issue 10 item 9 / issue 11 item 1: when runonce itself is SIGKILLed, the
+// whole of the step's process group dies, not only its direct child
+// (Pdeathsig's reach): the watchdog kills the rest.
+func TestStepsGroupDiesWithRunonce(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	c := newCLI(t, nil, "--dsn", dsn, "--name", "grp", "--", "sh", "-c", "sleep 300 & echo $! > "+pidFile+"; wait")
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(waitForFile(t, pidFile, 30*time.Second))))
+	time.Sleep(200 * time.Millisecond) // the watchdog starts just after the step
+	_ = c.cmd.Process.Signal(syscall.SIGKILL)
+	_ = c.cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for !processGone(pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !processGone(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the step's grandchild (pid %d) outlived a SIGKILLed runonce", pid)
 	}
 }

@@ -119,11 +119,18 @@ func (c *child) run(ctx context.Context) error {
 	c.mu.Lock()
 	c.proc, c.ownGroup = cmd.Process, ownGroup
 	c.mu.Unlock()
+	var dog *watchdog
+	if ownGroup {
+		if dog, err = startWatchdog(cmd.Process.Pid); err != nil {
+			c.log.Warn("no watchdog: if runonce is killed, what the command started may run on", "error", err)
+		}
+	}
 	waitErr := c.wait(ctx, done)
 	c.mu.Lock()
 	// Whatever it left running in its group would run on unprotected once
 	// the lock is released.
 	killGroup(c.proc, c.ownGroup)
+	dog.disarm()
 	c.proc = nil
 	forwarded := c.forwarded
 	c.mu.Unlock()

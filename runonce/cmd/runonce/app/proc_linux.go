@@ -11,8 +11,8 @@ import (
 // the command must not run on unprotected while another replica takes the
 // lock. Pdeathsig reaches the direct child only; what the command started
 // in its group is killed by runonce on every other exit path (see
-// child.run) — and in a container, where runonce is PID 1, by the kernel
-// with the container.
+// child.run), and by the watchdog when runonce is killed
+// (watchdog_unix.go).
 func sysProcAttr(ownGroup bool) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: ownGroup, Pdeathsig: syscall.SIGKILL}
 }
