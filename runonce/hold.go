@@ -29,8 +29,7 @@ func (r *runner) hold(ctx context.Context, s *session, fn func(context.Context) 
 	r.log.Info("running", "run", c.id)
 	end := r.runStep(ctx, s, c, fn)
 	out := classifyOutcome(end, r.o.RunTimeout)
-	r.record(ctx, s, c.id, end, out)
-	return res, out.err
+	return res, r.record(ctx, s, c.id, end, out)
 }
 
 // claim is what happens between taking the lock and starting the step.
@@ -203,9 +202,11 @@ func returned(err error) string {
 	return err.Error()
 }
 
-// record writes the outcome. Normally it commits with the lock's release, so
-// the lock is never free while the ledger says "running" for a finished run.
-func (r *runner) record(ctx context.Context, s *session, id int64, end stepEnd, out outcome) {
+// record writes the outcome and returns Do's error: out.err, or ErrLockLost
+// when the result could not be recorded. Normally it commits with the lock's
+// release, so the lock is never free while the ledger says "running" for a
+// finished run.
+func (r *runner) record(ctx context.Context, s *session, id int64, end stepEnd, out outcome) error {
 	bg := context.WithoutCancel(ctx)
 	recCtx, cancel := r.bounded(bg)
 	defer cancel()
@@ -220,7 +221,7 @@ func (r *runner) record(ctx context.Context, s *session, id int64, end stepEnd, 
 			r.log.Warn("could not record the interrupted run", "run", id, "error", oneLine(err.Error()))
 		}
 		r.log.Error("lock lost while running; step stopped", "run", id, "took", end.took.Round(time.Millisecond))
-		return
+		return out.err
 	}
 	if err := r.ledger.finishAndRelease(recCtx, s.lock, id, out.state, out.exitCode, errText, r.channel, notifyPayload(out.state, r.o.Version)); err != nil {
 		r.rollback(bg, s)
@@ -228,9 +229,8 @@ func (r *runner) record(ctx context.Context, s *session, id int64, end stepEnd, 
 		// server went away at that instant): ask the ledger before
 		// reporting the lock lost.
 		if got := r.recordedState(bg, s, id); got != out.state {
-			out.err = fmt.Errorf("%w: ran (%s) but could not record the result; the next holder will run it again: %w", ErrLockLost, out.state, err)
 			r.log.Error("could not record the result", "run", id, "error", oneLine(err.Error()))
-			return
+			return fmt.Errorf("%w: ran (%s) but could not record the result; the next holder will run it again: %w", ErrLockLost, out.state, err)
 		}
 		r.log.Warn("the result was recorded, but its answer was lost", "run", id, "error", oneLine(err.Error()))
 	}
@@ -243,6 +243,7 @@ func (r *runner) record(ctx context.Context, s *session, id int64, end stepEnd, 
 	} else {
 		r.log.Warn("ran", append(attrs, "error", errText)...)
 	}
+	return out.err
 }
 
 // recordedState reads run id's state on the ledger connection, or on a new
