@@ -15,7 +15,9 @@ import (
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
-	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/kindlab"
+	"github.com/bloglabs/posts/ci-preemptible/lab"
+	"github.com/bloglabs/posts/ci-preemptible/live"
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
@@ -31,7 +33,7 @@ type Lab mg.Namespace
 
 // PreemptibleKind runs the preemptible lab live on a kind cluster (tainted worker, jobs with and without toleration, a preemption by stopping the node); checks first that this host can run kind.
 func (Lab) PreemptibleKind(ctx context.Context) error {
-	return cisim.RunLiveLab(ctx, os.Stdout, cisim.LiveOptions{Progress: os.Stderr})
+	return kindlab.Run(ctx, os.Stdout, kindlab.Options{Progress: os.Stderr})
 }
 
 // Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
@@ -51,7 +53,12 @@ func (Lab) Compare(ctx context.Context) error {
 
 // Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.
 func (Lab) Preemptible(ctx context.Context) error {
-	return cisim.RunPreemptibleLab(ctx, os.Stdout, "out/preemptible.svg")
+	return lab.Simulate(ctx, os.Stdout, lab.Options{SVG: "out/preemptible.svg"})
+}
+
+// PreemptibleLive runs the same four variants live on the real scheduler, scaled to minutes: a local control plane with kwok nodes, a preemption, GitLab-style retries, compared pod by pod with the simulator; results in out/preemptible-live.json.
+func (Lab) PreemptibleLive(ctx context.Context) error {
+	return live.Run(ctx, os.Stdout, live.Options{JSON: "out/preemptible-live.json", Progress: os.Stderr})
 }
 
 // Lint runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.
@@ -98,7 +105,7 @@ type Bench mg.Namespace
 
 // Runonce measures N replicas on a 1 s step (runonce vs goose's session locker, in-process and as processes) and the skip path.
 func (Bench) Runonce() error {
-	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./runonce/", "./runonce/cmd/runonce/")
+	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./runonce/", "./runonce/cmd/runonce/app/")
 }
 
 // Soak runs 150 randomized fault trials against runonce (5-20 replicas each) and prints the per-fault table; about 8 minutes.

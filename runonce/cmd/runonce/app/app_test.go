@@ -1,4 +1,6 @@
-package main
+//go:build unix
+
+package app
 
 import (
 	"bytes"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/runonce"
 	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
 )
@@ -27,10 +30,16 @@ import (
 // the step it runs (RUNONCE_TEST_MODE=helper), so the tests exercise real
 // processes, signals and exit codes without a separate build.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == watchdogArg { // started by the CLI mode
+		_ = runWatchdog(os.Args[2:])
+		os.Exit(0)
+	}
 	switch os.Getenv("RUNONCE_TEST_MODE") {
-	case "cli":
+	case "cli": // what main.go does
 		os.Unsetenv("RUNONCE_TEST_MODE")
-		main()
+		err := Run(context.Background(), cli.OS(), os.Args[1:])
+		Report(os.Stderr, err)
+		os.Exit(ExitCode(err))
 	case "helper":
 		os.Exit(helper(os.Args[1:]))
 	}
@@ -88,15 +97,15 @@ func helper(args []string) int {
 	return 99
 }
 
-// cli is one runonce process.
-type cli struct {
+// replicaProc is one runonce process.
+type replicaProc struct {
 	cmd            *exec.Cmd
 	stdout, stderr bytes.Buffer
 }
 
-func newCLI(t testing.TB, env []string, args ...string) *cli {
+func newCLI(t testing.TB, env []string, args ...string) *replicaProc {
 	t.Helper()
-	c := &cli{cmd: exec.Command(os.Args[0], args...)}
+	c := &replicaProc{cmd: exec.Command(os.Args[0], args...)}
 	c.cmd.Env = append(os.Environ(), "RUNONCE_TEST_MODE=cli", "RUNONCE_LOG_LEVEL=debug")
 	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
@@ -108,7 +117,7 @@ func step(args ...string) []string {
 	return append([]string{"--", "env", "RUNONCE_TEST_MODE=helper", os.Args[0]}, args...)
 }
 
-func (c *cli) run(t testing.TB) int {
+func (c *replicaProc) run(t testing.TB) int {
 	t.Helper()
 	err := c.cmd.Run()
 	return exitStatus(t, err)
@@ -161,7 +170,7 @@ func readSpans(t *testing.T, path string) []span {
 func startTogether(t *testing.T, n int, args func(i int) []string) ([]int, []string) {
 	t.Helper()
 	codes, logs := make([]int, n), make([]string, n)
-	clis := make([]*cli, n)
+	clis := make([]*replicaProc, n)
 	for i := range n {
 		clis[i] = newCLI(t, nil, args(i)...)
 	}
@@ -238,7 +247,7 @@ func TestLateReplicaSkipsWithoutTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("schema")); err != nil {
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("", "schema")); err != nil {
 		t.Fatal(err)
 	}
 	code, _, log := runCLI(t, nil, args...)
@@ -253,13 +262,13 @@ func TestLateReplicaSkipsWithoutTheLock(t *testing.T) {
 func ledgerStatuses(t *testing.T, dsn, name string) []string {
 	t.Helper()
 	cfg, _ := pgx.ParseConfig(dsn)
-	sts, err := runonce.ReadStatus(context.Background(), cfg, "", name, 100)
+	sts, err := runonce.ReadStatus(context.Background(), cfg, runonce.StatusOptions{Name: name, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, r := range sts[0].Runs {
-		got = append([]string{r.Status}, got...)
+		got = append([]string{string(r.Status)}, got...)
 	}
 	return got
 }
@@ -368,7 +377,7 @@ func TestExitStatusPassesThrough(t *testing.T) {
 		t.Errorf("exit = %d, want 137 for a command killed by SIGKILL:\n%s", code, log)
 	}
 	cfg, _ := pgx.ParseConfig(dsn)
-	sts, err := runonce.ReadStatus(context.Background(), cfg, "", "seven", 1)
+	sts, err := runonce.ReadStatus(context.Background(), cfg, runonce.StatusOptions{Name: "seven", Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,8 +403,10 @@ func TestSignalReachesCommand(t *testing.T) {
 	if sig := string(waitForFile(t, got, 5*time.Second)); sig != "terminated" {
 		t.Errorf("command got %q, want terminated", sig)
 	}
-	if code != 3 {
-		t.Errorf("exit = %d, want the command's 3:\n%s", code, c.stderr.String())
+	// runonce stopped it: 128+SIGTERM whatever it exited with (issue 10
+	// item 3); the ledger keeps the command's own 3.
+	if code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit = %d, want 143:\n%s", code, c.stderr.String())
 	}
 	if st, want := ledgerStatuses(t, dsn, "trap"), []string{"interrupted"}; !slices.Equal(st, want) {
 		t.Errorf("ledger = %v, want %v", st, want)
@@ -411,18 +422,37 @@ func TestSignalWhileWaitingEndsTheWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("w")); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", runonce.LockKey("", "w")); err != nil {
 		t.Fatal(err)
 	}
 	c := newCLI(t, nil, append([]string{"--dsn", dsn, "--name", "w", "--version", "v1"}, step("exit", "0")...)...)
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	waitForSession(t, conn, "w")
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	if code := exitStatus(t, c.cmd.Wait()); code != 128+int(syscall.SIGTERM) {
 		t.Errorf("exit = %d, want 143:\n%s", code, c.stderr.String())
 	}
+}
+
+// waitForSession waits until a runonce session for step name is connected:
+// by then its signal handlers are installed.
+func waitForSession(t *testing.T, conn *pgx.Conn, name string) {
+	t.Helper()
+	prefix := fmt.Sprintf("runonce/%016x/", uint64(runonce.LockKey("", name)))
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, $1)", prefix).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no session of step %q within 30s", name)
 }
 
 // Bad input: one line of error saying what to do, the documented exit code,
@@ -468,6 +498,13 @@ func TestBadInput(t *testing.T) {
 		{"wrong password, key=value DSN", append([]string{"--dsn", wrongPWKV, "--name", "x"}, ok...), exitUnavailable, "password authentication failed"},
 		{"wrong password in RUNONCE_DSN", append([]string{"--name", "x"}, ok...), exitUnavailable, "password authentication failed"},
 		{"status, wrong password", []string{"status", "--dsn", wrongPW}, exitUnavailable, "password authentication failed"},
+		// Issue 10 item 1: a typo with the DSN in RUNONCE_DSN (as the deploy
+		// manifests pass it) must not print the DSN as a flag default.
+		{"unknown flag, DSN in RUNONCE_DSN", []string{"--nmae", "x", "--", "true"}, exitUsage, "nmae"},
+		{"malformed URL, password with @ : /", append([]string{"--dsn", "postgres://app:p@ss:w/rd-" + secret + "@db:notaport/app", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
+		{"malformed key=value, quoted password", append([]string{"--dsn", "host=h password='p@ss " + secret + "' port=x", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
+		{"negative kill grace", append([]string{"--dsn", dsn, "--name", "x", "--kill-grace", "-1s"}, ok...), exitUsage, "negative"},
+		{"kill grace past lease/2", append([]string{"--dsn", dsn, "--name", "x", "--lease", "10s", "--kill-grace", "6s"}, ok...), exitUsage, "at most 5s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -490,7 +527,7 @@ func TestBadInput(t *testing.T) {
 			} else if !strings.Contains(errLines[0], tc.expect) {
 				t.Errorf("error %q does not say %q", errLines[0], tc.expect)
 			}
-			if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, u.Password) {
+			if strings.Contains(stdout+stderr, secret) || strings.Contains(stdout+stderr, u.Password) || strings.Contains(stdout+stderr, "ss:w") {
 				t.Errorf("the password appears in the output:\n%s%s", stdout, stderr)
 			}
 		})
@@ -516,5 +553,102 @@ func TestEnvironmentAndDSNFile(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// Issue 10 item 1: RUNONCE_* apply after parsing; --help never shows the
+// DSN from the environment; a bad RUNONCE_* value is a usage error (64), as
+// the same bad flag is.
+func TestEnvironmentAfterFlags(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-Pa55word"
+	envDSN := "RUNONCE_DSN=postgres://app:" + secret + "@db.invalid:5432/app"
+	code, stdout, stderr := runCLI(t, []string{envDSN}, "--help")
+	if code != 0 || !strings.Contains(stdout, "-dsn") {
+		t.Errorf("--help: exit %d, want 0 and the usage on stdout:\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, secret) {
+		t.Errorf("--help shows the password from RUNONCE_DSN:\n%s%s", stdout, stderr)
+	}
+	for _, tc := range []struct{ env, want string }{
+		{"RUNONCE_TRANSACTION_POOLER=yes", "RUNONCE_TRANSACTION_POOLER"},
+		{"RUNONCE_LEASE=soon", "RUNONCE_LEASE"},
+	} {
+		code, _, stderr := runCLI(t, []string{tc.env, envDSN}, "--name", "x", "--", "true")
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, want 64 naming %s:\n%s", tc.env, code, tc.want, stderr)
+		}
+	}
+	// A flag on the command line wins over a bad value in the environment.
+	dsn := pgtest.DB(t)
+	if code, _, stderr := runCLI(t, []string{"RUNONCE_LEASE=soon"}, "--dsn", dsn, "--name", "x", "--lease", "5s", "--", "true"); code != 0 {
+		t.Errorf("--lease given, RUNONCE_LEASE bad: exit %d, want 0:\n%s", code, stderr)
+	}
+}
+
+// Issue 10 item 3: a step that runonce stopped at --run-timeout and that
+// traps SIGTERM and exits 0 is not recorded as succeeded; runonce exits 124
+// and the next replica runs the step again.
+func TestRunTimeoutStepExitingZeroIsNotSucceeded(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	args := []string{"--dsn", dsn, "--name", "slow", "--version", "v1", "--run-timeout", "1s", "--kill-grace", "3s",
+		"--", "sh", "-c", `trap "exit 0" TERM; sleep 10 & wait`}
+	code, _, log := runCLI(t, nil, args...)
+	if code != exitRunTimeout {
+		t.Errorf("exit = %d, want 124:\n%s", code, log)
+	}
+	if got := ledgerStatuses(t, dsn, "slow"); len(got) != 1 || got[0] != "failed" {
+		t.Errorf("ledger = %v, want [failed]", got)
+	}
+	code, _, log = runCLI(t, nil, "--dsn", dsn, "--name", "slow", "--version", "v1", "--", "true")
+	if code != 0 || !strings.Contains(log, "running") {
+		t.Errorf("next replica: exit %d, want it to run the step:\n%s", code, log)
+	}
+}
+
+// Issue 10 item 9: what the step left running in its process group is
+// killed when it exits; it must not run on after the lock is released.
+func TestStepsLeftoversAreKilled(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	code, _, log := runCLI(t, nil, "--dsn", dsn, "--name", "bg", "--", "sh", "-c", "sleep 300 & echo $! > "+pidFile)
+	if code != 0 {
+		t.Fatalf("exit = %d:\n%s", code, log)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(waitForFile(t, pidFile, 5*time.Second))))
+	deadline := time.Now().Add(2 * time.Second)
+	for !processGone(pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !processGone(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the step's background process (pid %d) outlived runonce", pid)
+	}
+}
+
+// Issue 10 item 9 / issue 11 item 1: when runonce itself is SIGKILLed, the
+// whole of the step's process group dies, not only its direct child
+// (Pdeathsig's reach): the watchdog kills the rest.
+func TestStepsGroupDiesWithRunonce(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DB(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	c := newCLI(t, nil, "--dsn", dsn, "--name", "grp", "--", "sh", "-c", "sleep 300 & echo $! > "+pidFile+"; wait")
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(waitForFile(t, pidFile, 30*time.Second))))
+	time.Sleep(200 * time.Millisecond) // the watchdog starts just after the step
+	_ = c.cmd.Process.Signal(syscall.SIGKILL)
+	_ = c.cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for !processGone(pid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !processGone(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("the step's grandchild (pid %d) outlived a SIGKILLed runonce", pid)
 	}
 }

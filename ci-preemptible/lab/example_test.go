@@ -1,21 +1,23 @@
-package cisim_test
+package lab_test
 
 import (
 	"context"
 	"log"
 	"os"
 
-	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/lab"
 )
 
 // The embedded scenarios, as `go run ./ci-preemptible/cmd/cisim list` shows them.
-func ExampleRun() {
-	if err := cisim.Run(context.Background(), []string{"list"}, os.Stdout, os.Stderr); err != nil {
+func ExampleList() {
+	if err := lab.List(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 	// Output:
 	// basement-box                 72-thread basement box, fixed cost
 	// post-all-on-demand           all on-demand
+	// post-old-runner              preemptible pool, runner that reports preemption as script_failure
+	// post-same-budget             same budget: the savings spent on a larger preemptible pool
 	// post-taint-missing           taint missing: web pods on preemptible nodes
 	// post-tainted                 preemptible pool: taint + selector + toleration
 	// post-toleration-forgotten    toleration forgotten: jobs never schedule
@@ -24,8 +26,8 @@ func ExampleRun() {
 
 // What `go tool mage lab:preemptible` calls: the table on stdout, the chart
 // in a file.
-func ExampleRunPreemptibleLab() {
-	if err := cisim.RunPreemptibleLab(context.Background(), os.Stdout, "out/preemptible.svg"); err != nil {
+func ExampleSimulate() {
+	if err := lab.Simulate(context.Background(), os.Stdout, lab.Options{SVG: "out/preemptible.svg"}); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -1,8 +1,9 @@
-package cisim
+package report
 
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -23,17 +24,28 @@ func WriteTable(w io.Writer, results []*sim.Result) error {
 	for _, r := range results {
 		width = max(width, len(r.Scenario))
 	}
-	fmt.Fprintf(tw, "%-*s\tcost %s\tvs first\tp50 wait\tp95 wait\tmax wait\tmakespan\tjobs\tpreempted\tretries\tlost\tnever scheduled\twrong pool\tweb killed\t\n", width, "scenario", cur)
+	// The column for misreported preemptions appears only when a scenario
+	// models an older gitlab-runner.
+	misreported := slices.ContainsFunc(results, func(r *sim.Result) bool { return r.Misreported > 0 })
+	extra := ""
+	if misreported {
+		extra = "as script failure\t"
+	}
+	fmt.Fprintf(tw, "%-*s\tcost %s\tvs first\tp50 wait\tp95 wait\tmax wait\tmakespan\tjobs\tpreempted\t%sretries\tlost\tnever scheduled\twrong pool\tweb killed\t\n", width, "scenario", cur, extra)
 	base := results[0].Cost
 	for _, r := range results {
 		vs := "-"
 		if r != results[0] && base > 0 {
 			vs = fmt.Sprintf("%+.0f%%", 100*(r.Cost-base)/base)
 		}
-		fmt.Fprintf(tw, "%-*s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n",
+		extra := ""
+		if misreported {
+			extra = fmt.Sprintf("%d\t", r.Misreported)
+		}
+		fmt.Fprintf(tw, "%-*s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s%d\t%d\t%d\t%d\t%d\t\n",
 			width, r.Scenario, r.Cost, vs,
 			waitCell(r, r.Wait.P50), waitCell(r, r.Wait.P95), waitCell(r, r.Wait.Max),
-			short(r.Makespan), r.Jobs, r.Preempted, r.Retries, r.Lost, r.NeverScheduled, r.WrongPool, r.ServicePodsKilled)
+			short(r.Makespan), r.Jobs, r.Preempted, extra, r.Retries, r.Lost, r.NeverScheduled, r.WrongPool, r.ServicePodsKilled)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
@@ -49,8 +61,13 @@ func WriteNotes(w io.Writer, results []*sim.Result) error {
   lost: jobs that failed with no retry left; never scheduled: job pods that never got a node
   (gitlab-runner's poll_timeout, or still Pending at the end); wrong pool: pods placed outside
   their workload's intended pool; web killed: web pods killed by a preemption.
-
 `)
+	if slices.ContainsFunc(results, func(r *sim.Result) bool { return r.Misreported > 0 }) {
+		b.WriteString(`  as script failure: preempted attempts an older gitlab-runner reported as script_failure,
+  which retry:when:runner_system_failure does not retry: each is a lost job.
+`)
+	}
+	b.WriteString("\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "  %s: %s\n", r.Scenario, r.Title)
 		for _, wl := range r.Workloads {

@@ -1,4 +1,6 @@
-package main
+//go:build unix
+
+package app
 
 import (
 	"fmt"
@@ -23,7 +25,7 @@ func BenchmarkCLIReplicas(b *testing.B) {
 				b.StopTimer()
 				dsn := pgtest.DB(b)
 				out := filepath.Join(b.TempDir(), "lines")
-				clis := make([]*cli, n)
+				clis := make([]*replicaProc, n)
 				for i := range n {
 					clis[i] = newCLI(b, []string{"RUNONCE_LOG_LEVEL=warn"}, append([]string{"--dsn", dsn, "--name", "schema", "--version", "v1"},
 						step("append", out, "1s")...)...)

@@ -1,4 +1,4 @@
-package cisim_test
+package lab_test
 
 import (
 	"bytes"
@@ -11,8 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/lab"
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 	"github.com/bloglabs/posts/internal/golden"
 )
@@ -22,7 +23,7 @@ func TestPreemptibleLab(t *testing.T) {
 	dir := t.TempDir()
 	svgPath := filepath.Join(dir, "out", "preemptible.svg")
 	var out bytes.Buffer
-	if err := cisim.RunPreemptibleLab(context.Background(), &out, svgPath); err != nil {
+	if err := lab.Simulate(context.Background(), &out, lab.Options{SVG: svgPath}); err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Replace(out.String(), svgPath, "SVG", 1)
@@ -32,11 +33,11 @@ func TestPreemptibleLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSVG(t, svg, "post-all-on-demand", "post-tainted", "post-taint-missing", "post-toleration-forgotten")
+	CheckSVG(t, svg, "post-all-on-demand", "post-tainted", "post-taint-missing", "post-toleration-forgotten")
 }
 
-// checkSVG parses the chart as XML and looks for what a reader needs.
-func checkSVG(t *testing.T, svg []byte, want ...string) {
+// CheckSVG parses the chart as XML and looks for what a reader needs.
+func CheckSVG(t *testing.T, svg []byte, want ...string) {
 	t.Helper()
 	d := xml.NewDecoder(bytes.NewReader(svg))
 	var texts []string
@@ -60,14 +61,7 @@ func checkSVG(t *testing.T, svg []byte, want ...string) {
 	}
 }
 
-func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var o, e bytes.Buffer
-	err = cisim.Run(context.Background(), args, &o, &e)
-	return o.String(), e.String(), err
-}
-
-func TestRunScenarioFileWithJSONAndSVG(t *testing.T) {
+func TestSimulateScenarioFileWithJSON(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	// A scenario of your own on disk, referring to a Deployment next to it.
@@ -94,13 +88,16 @@ workloads:
       duration: {distribution: lognormal, mean: 15m, sigma: 1}
   - {name: web, deploymentFile: web.yaml}
 `), 0o644)
-	jsonPath, svgPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.svg")
-	stdout, _, err := run(t, "--scenario", filepath.Join(dir, "mine.yaml"), "--scenario", "post-tainted", "--horizon", "72h", "--json", jsonPath, "--svg", svgPath)
+	jsonPath := filepath.Join(dir, "r.json")
+	var out bytes.Buffer
+	err := lab.Simulate(context.Background(), &out, lab.Options{
+		Scenarios: []string{filepath.Join(dir, "mine.yaml"), "post-tainted"}, Horizon: 72 * time.Hour, JSON: jsonPath,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout, "mine") || !strings.Contains(stdout, "post-tainted") {
-		t.Errorf("table lacks a scenario:\n%s", stdout)
+	if !strings.Contains(out.String(), "mine") || !strings.Contains(out.String(), "post-tainted") {
+		t.Errorf("table lacks a scenario:\n%s", out.String())
 	}
 	var results []sim.Result
 	data, err := os.ReadFile(jsonPath)
@@ -110,51 +107,24 @@ workloads:
 	if err := json.Unmarshal(data, &results); err != nil {
 		t.Fatal(err)
 	}
-	if len(results) != 2 || results[0].Jobs == 0 || results[0].Timeline == nil {
+	if len(results) != 2 || results[0].Jobs == 0 || results[0].Timeline == nil || results[1].Scenario != "post-tainted" {
 		t.Errorf("json: %d results, first has %d jobs and timeline %v", len(results), results[0].Jobs, results[0].Timeline != nil)
 	}
-	svg, err := os.ReadFile(svgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkSVG(t, svg, "mine", "post-tainted")
 }
 
-func TestRunUsage(t *testing.T) {
+func TestLoadUnknown(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		args []string
-		code int
-	}{
-		{[]string{"--nope"}, 2},
-		{[]string{"--scenario", "no-such-scenario"}, 2},
-		{[]string{"lab", "--scenario", "post-tainted"}, 2},
-		{[]string{"list", "extra"}, 2},
-		{[]string{"stray"}, 2},
-		{[]string{"-h"}, 0},
-	} {
-		_, stderr, err := run(t, tc.args...)
-		if got := cisim.ExitCode(err); got != tc.code {
-			t.Errorf("%v: exit code %d (err %v), want %d", tc.args, got, err, tc.code)
-		}
-		if tc.code == 2 && !errors.Is(err, cisim.ErrUsage) {
-			t.Errorf("%v: err %v, want ErrUsage", tc.args, err)
-		}
-		if tc.args[0] == "-h" && !strings.Contains(stderr, "Usage:") {
-			t.Errorf("-h printed no usage: %q", stderr)
-		}
-	}
-	if got := cisim.ExitCode(context.Canceled); got != 130 {
-		t.Errorf("interrupted: exit code %d, want 130", got)
+	_, err := lab.Load(lab.Options{Scenarios: []string{"no-such-scenario"}})
+	if !errors.Is(err, lab.ErrNoScenario) {
+		t.Errorf("err %v, want ErrNoScenario", err)
 	}
 }
 
-func TestRunHonoursCancel(t *testing.T) {
+func TestSimulateHonoursCancel(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := cisim.Run(ctx, nil, io.Discard, io.Discard)
-	if !errors.Is(err, context.Canceled) || cisim.ExitCode(err) != 130 {
-		t.Errorf("err %v, want context.Canceled (exit 130)", err)
+	if err := lab.Simulate(ctx, io.Discard, lab.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v, want context.Canceled", err)
 	}
 }

@@ -1,4 +1,4 @@
-package cisim
+package report
 
 import (
 	"fmt"
