@@ -147,7 +147,7 @@ func TestInitThenMainWithRestarts(t *testing.T) {
 			}
 			got = append(got, s)
 		}
-		want := "started:init init-done:init:0 started:app crashed:app:2 restarted:app crashed:app:2 restarted:app crashed:app:2 gave-up:"
+		want := "started:init init-done:init:0 started:app crashed:app:64 restarted:app crashed:app:64 restarted:app crashed:app:64 gave-up:"
 		if strings.Join(got, " ") != want {
 			t.Errorf("replica %d:\n got %s\nwant %s", i, strings.Join(got, " "), want)
 		}
