@@ -252,7 +252,7 @@ func RewriteEnv(d spec.Deployment, routes map[string]string) spec.Deployment {
 
 // ErrLoopbackBackend is returned by [PodRoutes] (and so by Run) for a
 // backend on this machine's loopback with no address pods reach it at.
-var ErrLoopbackBackend = errors.New("a backend is on this machine's loopback, which no pod reaches")
+var ErrLoopbackBackend = errors.New("backend on this machine's loopback, which no pod reaches")
 
 // PodRoutes decides where pods dial each backend: at podPostgres
 // (HOST:PORT, or a URL whose host and port are taken) when given, else at
@@ -261,7 +261,7 @@ func PodRoutes(backends []runtimes.Backend, podPostgres string) (map[string]stri
 	if podPostgres == "" {
 		for _, b := range backends {
 			if b.Loopback() {
-				return nil, fmt.Errorf("kubernetes runtime: %s is %w: say where pods reach it", b.Addr, ErrLoopbackBackend)
+				return nil, fmt.Errorf("kubernetes runtime: %s is a %w: say where pods reach it (Options.PodPostgres)", b.Addr, ErrLoopbackBackend)
 			}
 		}
 		return nil, nil
