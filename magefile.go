@@ -7,17 +7,25 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 
-	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/kindlab"
+	"github.com/bloglabs/posts/ci-preemptible/lab"
+	"github.com/bloglabs/posts/ci-preemptible/live"
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
+	"github.com/bloglabs/posts/labs/runtimes/kind"
 	"github.com/bloglabs/posts/tools/controlplane"
+	"github.com/bloglabs/posts/tools/doctor"
 	"github.com/bloglabs/posts/tools/pgimage"
+	"github.com/bloglabs/posts/tools/prepare"
 )
 
 // Lab runs the hands-on labs.
@@ -25,27 +33,32 @@ type Lab mg.Namespace
 
 // PreemptibleKind runs the preemptible lab live on a kind cluster (tainted worker, jobs with and without toleration, a preemption by stopping the node); checks first that this host can run kind.
 func (Lab) PreemptibleKind(ctx context.Context) error {
-	return cisim.RunLiveLab(ctx, os.Stdout, cisim.LiveOptions{Progress: os.Stderr})
+	return kindlab.Run(ctx, os.Stdout, kindlab.Options{Progress: os.Stderr})
 }
 
 // Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
 func (Lab) Race(ctx context.Context) error {
-	return app.Run(ctx, []string{"race"}, os.Stdout, os.Stderr)
+	return app.RunLab(ctx, cli.OS(), app.Race, app.DefaultOptions())
 }
 
 // Fix runs the same app with runonce as its initContainer: one replica migrates, the others wait and skip.
 func (Lab) Fix(ctx context.Context) error {
-	return app.Run(ctx, []string{"fix"}, os.Stdout, os.Stderr)
+	return app.RunLab(ctx, cli.OS(), app.Fix, app.DefaultOptions())
 }
 
 // Compare runs no lock, the post's LOCK TABLE, goose's session locker and runonce side by side, with and without CREATE INDEX CONCURRENTLY.
 func (Lab) Compare(ctx context.Context) error {
-	return app.Run(ctx, []string{"compare"}, os.Stdout, os.Stderr)
+	return app.RunLab(ctx, cli.OS(), app.Compare, app.DefaultOptions())
 }
 
 // Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.
 func (Lab) Preemptible(ctx context.Context) error {
-	return cisim.RunPreemptibleLab(ctx, os.Stdout, "out/preemptible.svg")
+	return lab.Simulate(ctx, os.Stdout, lab.Options{SVG: "out/preemptible.svg"})
+}
+
+// PreemptibleLive runs the same four variants live on the real scheduler, scaled to minutes: a local control plane with kwok nodes, a preemption, GitLab-style retries, compared pod by pod with the simulator; results in out/preemptible-live.json.
+func (Lab) PreemptibleLive(ctx context.Context) error {
+	return live.Run(ctx, os.Stdout, live.Options{JSON: "out/preemptible-live.json", Progress: os.Stderr})
 }
 
 // Lint runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.
@@ -55,6 +68,23 @@ func Lint() error {
 	}
 	return sh.RunV("go", "tool", "staticcheck", "./...")
 }
+
+// Crosscheck type-checks every package, tests included, for macOS (arm64, amd64) and Windows (amd64), so a Linux-only call cannot land; CI runs it before the tests.
+func Crosscheck() error {
+	var errs []error
+	for _, t := range [][2]string{{"darwin", "arm64"}, {"darwin", "amd64"}, {"windows", "amd64"}} {
+		if err := sh.RunWithV(map[string]string{"GOOS": t[0], "GOARCH": t[1]}, "go", "vet", "./..."); err != nil {
+			errs = append(errs, fmt.Errorf("%s/%s: %w", t[0], t[1], err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Doctor checks that this machine can run the labs (Go, C toolchain, PostgreSQL, disk, module cache; Docker, kind, images optional) and prints the fix for each miss; `go run ./tools/cmd/doctor --json FILE` for a report.
+func Doctor(ctx context.Context) error { return doctor.Run(ctx, cli.OS(), nil) }
+
+// Prepare fetches and builds everything the labs need while the network is there (modules, commands, images where Docker runs), then runs the doctor.
+func Prepare(ctx context.Context) error { return prepare.Run(ctx, cli.OS(), nil) }
 
 // Test runs the test suites.
 type Test mg.Namespace
@@ -75,7 +105,7 @@ type Bench mg.Namespace
 
 // Runonce measures N replicas on a 1 s step (runonce vs goose's session locker, in-process and as processes) and the skip path.
 func (Bench) Runonce() error {
-	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./runonce/", "./runonce/cmd/runonce/")
+	return goTest("-run", "^$", "-bench", ".", "-benchtime", "1x", "./runonce/", "./runonce/cmd/runonce/app/")
 }
 
 // Soak runs 150 randomized fault trials against runonce (5-20 replicas each) and prints the per-fault table; about 8 minutes.
@@ -123,12 +153,12 @@ func (Cluster) Build(ctx context.Context) error {
 
 // Up creates the labs' kind cluster (after checking this host can run kind) or reuses it.
 func (Cluster) Up(ctx context.Context) error {
-	return app.Run(ctx, []string{"cluster", "up"}, os.Stdout, os.Stderr)
+	return app.ClusterUp(ctx, cli.OS(), kind.RaceCluster(app.DefaultOptions().Cluster))
 }
 
 // Down deletes the labs' kind cluster.
 func (Cluster) Down(ctx context.Context) error {
-	return app.Run(ctx, []string{"cluster", "down"}, os.Stdout, os.Stderr)
+	return app.ClusterDown(ctx, cli.OS(), app.DefaultOptions().Cluster)
 }
 
 // Postgres runs throwaway PostgreSQL servers.

@@ -42,7 +42,15 @@ func connConfig(base *pgx.ConnConfig, o Options) *pgx.ConnConfig {
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	cfg.RuntimeParams["application_name"] = applicationName(o.Name, o.Holder)
+	cfg.RuntimeParams["application_name"] = applicationName(LockKey(o.Schema, o.Name), o.Holder)
+	if cfg.ValidateConnect == nil && len(cfg.Fallbacks) > 0 {
+		// Several hosts (host=pg-0,pg-1): pgx takes the first that accepts
+		// the connection, a standby included, and moves on when one is
+		// full or starting. Like target_session_attrs=primary, take only a
+		// primary; a DSN that sets target_session_attrs keeps its own, and
+		// the probe still refuses a standby.
+		cfg.ValidateConnect = pgconn.ValidateConnectTargetSessionAttrsPrimary
+	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = connectTimeout
 	}
@@ -65,25 +73,37 @@ func connConfig(base *pgx.ConnConfig, o Options) *pgx.ConnConfig {
 	return cfg
 }
 
-// applicationName is how runonce's sessions show in pg_stat_activity:
-// "runonce/NAME/HOLDER", cut to PostgreSQL's 63 bytes.
-func applicationName(name, holder string) string {
-	s := "runonce/" + name + "/" + holder
-	for len(s) > 63 {
-		_, size := lastRune(s)
-		s = s[:len(s)-size]
+// applicationName is how runonce's sessions show in pg_stat_activity, and
+// how a new holder finds an earlier holder's sessions (see handover):
+// "runonce/KEY/HOLDER", KEY the lock key in hex (it stands for the schema and
+// the step name, which `runonce status` shows beside it) and HOLDER with
+// every byte outside printable ASCII (and '%') escaped as %XX, cut to
+// PostgreSQL's 63 bytes. PostgreSQL stores exactly that string: it escapes
+// non-ASCII application names itself, differently across versions, and cuts
+// longer ones, so a name built from the raw step name and holder would not
+// match what it shows.
+func applicationName(key int64, holder string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%016x/", appNamePrefix, uint64(key))
+	for i := 0; i < len(holder) && b.Len() < maxAppName; i++ {
+		c := holder[i]
+		if c < 0x20 || c > 0x7e || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	s := b.String()
+	if len(s) > maxAppName {
+		s = s[:maxAppName]
 	}
 	return s
 }
 
-func lastRune(s string) (rune, int) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i]&0xC0 != 0x80 {
-			return rune(s[i]), len(s) - i
-		}
-	}
-	return 0, 1
-}
+const (
+	appNamePrefix = "runonce/"
+	maxAppName    = 63 // NAMEDATALEN - 1
+)
 
 // retryable says whether a connection error may go away by itself: the server
 // is full or starting, restarting, or not yet listening.
@@ -105,6 +125,11 @@ func retryable(err error) bool {
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) {
 		return true
+	}
+	for _, e := range platformRetryable {
+		if errors.Is(err, e) {
+			return true
+		}
 	}
 	// The server closed the connection mid-handshake: it is shutting down
 	// or restarting (the fault suite's soak met "failed SASL auth:
@@ -134,7 +159,7 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bo
 		if lastErr != nil {
 			err = lastErr // the reason, rather than our own deadline
 		}
-		return fmt.Errorf("%w (the database did not answer in time): %s", ErrWaitTimeout, describeConnectError(cfg, err))
+		return fmt.Errorf("%w (the database did not answer in time): %w", ErrWaitTimeout, newConnectError(cfg, err))
 	}
 	for attempt := 1; ; attempt++ {
 		conn, err := pgx.ConnectConfig(ctx, cfg)
@@ -145,11 +170,14 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bo
 			return nil, giveUp(err)
 		}
 		lastErr = err
+		if errors.Is(err, pgconn.ErrStandbyConnection) {
+			return nil, fmt.Errorf("%w: %s", ErrRefused, errStandbyText)
+		}
 		if !retryable(err) {
-			return nil, fmt.Errorf("%w: %s", ErrUnavailable, describeConnectError(cfg, err))
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, newConnectError(cfg, err))
 		}
 		if once {
-			return nil, fmt.Errorf("%w: %s", errRetry, describeConnectError(cfg, err))
+			return nil, fmt.Errorf("%w: %w", errRetry, newConnectError(cfg, err))
 		}
 		if time.Since(lastLog) > 5*time.Second {
 			log.Warn("database not ready, retrying", "attempt", attempt, "reason", describeConnectError(cfg, err))
@@ -162,9 +190,26 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bo
 	}
 }
 
+// errStandbyText is why a hot standby is refused.
+const errStandbyText = "the server is a hot standby (pg_is_in_recovery() is true): advisory locks there do not exclude the primary"
+
 // errRetry says an attempt should start over: a connection broke or could not
 // be had for now. Do retries it until WaitTimeout.
 var errRetry = errors.New("retry")
+
+// connectError is a failed connection attempt, described without the
+// password; it wraps pgconn's error so that callers can read its SQLSTATE.
+type connectError struct {
+	desc string
+	err  error
+}
+
+func newConnectError(cfg *pgx.ConnConfig, err error) *connectError {
+	return &connectError{desc: describeConnectError(cfg, err), err: err}
+}
+
+func (e *connectError) Error() string { return e.desc }
+func (e *connectError) Unwrap() error { return e.err }
 
 // describeConnectError says what went wrong and what to do, without the
 // password (pgconn's messages name user, database and host only).
@@ -174,7 +219,7 @@ func describeConnectError(cfg *pgx.ConnConfig, err error) string {
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case sqlInvalidPassword, sqlInvalidAuth:
-			return fmt.Sprintf("cannot log in to %s: %s (SQLSTATE %s); check the user and password in --dsn, RUNONCE_DSN or PGPASSWORD", where, pgErr.Message, pgErr.Code)
+			return fmt.Sprintf("cannot log in to %s: %s (SQLSTATE %s)", where, pgErr.Message, pgErr.Code)
 		case sqlInvalidCatalog:
 			return fmt.Sprintf("cannot connect to %s: the database does not exist (SQLSTATE %s); create it or fix the database name in the DSN", where, pgErr.Code)
 		case sqlTooManyConnections:

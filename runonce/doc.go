@@ -13,8 +13,14 @@
 // # How it holds the lock, and why
 //
 //   - Dedicated connections, never a pool: pools recycle connections and with
-//     them session locks. application_name is "runonce/NAME/HOLDER", so
-//     pg_stat_activity shows who holds and who waits.
+//     them session locks. application_name is "runonce/KEY/HOLDER" (the lock
+//     key in hex; the holder escaped to printable ASCII; at most 63 bytes, so
+//     PostgreSQL stores it as sent), so pg_stat_activity shows who holds and
+//     who waits, and a new holder can find an earlier one's sessions.
+//   - Both connections reach one primary: with several hosts in the DSN only a
+//     primary is taken (as target_session_attrs=primary), and the lock's
+//     connection must reach the server the ledger's did (address, port and
+//     postmaster start time), or the attempt starts over.
 //   - Waiters poll pg_try_advisory_xact_lock with jittered backoff (25 ms
 //     growing to 1.5 s), woken early by LISTEN/NOTIFY when the holder finishes.
 //     They never block inside pg_advisory_lock or LOCK TABLE: a blocked waiter
@@ -26,8 +32,10 @@
 //     and it pins one server connection even behind PgBouncer in transaction
 //     mode, where session locks silently break.
 //   - The transaction carries a server-side lease: SET LOCAL
-//     idle_in_transaction_session_timeout = Lease. A heartbeat (SELECT 1)
-//     every Lease/5 keeps it alive, and between beats the holder waits on
+//     idle_in_transaction_session_timeout = Lease. A heartbeat every Lease/5
+//     — the empty query, which resets the idle timer without taking a
+//     snapshot that a CREATE INDEX CONCURRENTLY in the step would wait
+//     for — keeps it alive, and between beats the holder waits on
 //     the connection itself. A holder that is partitioned or frozen stops
 //     heartbeating, and the server ends its session and frees the lock
 //     within Lease — not the hours a TCP keepalive takes. On the holder's
@@ -39,14 +47,16 @@
 //     reports it, one round trip, not at the next heartbeat.
 //   - The lock is confirmed with a heartbeat just before the step starts,
 //     so an answer to the try-lock that arrived late (across a partition)
-//     never starts a step on a lock the server has already freed.
-//   - A new holder that finds a run still "running" whose holder is alive
-//     and connected (its ledger session answered a heartbeat within
-//     2×Lease/5: the holder beats that session too) waits for that holder to
-//     stop its step and close its run, at most Lease, before starting:
-//     the lock can be free while the earlier step is still stopping.
-//     Behind a transaction pooler, where sessions cannot be told apart, it
-//     gives an open run Lease/3.
+//     never starts a step on a lock the server has already freed; a ctx
+//     that ended meanwhile starts nothing and records nothing.
+//   - A new holder that finds a run still "running" waits until it is
+//     closed or 7×Lease/10 has passed since it took the lock, whatever ended
+//     the old session (the old step has StopBound, Lease/2, to stop once
+//     told); up to Lease while the old holder still heartbeats its ledger
+//     session. The lock can be free while the earlier step is still
+//     stopping.
+//   - A step that was told to stop (RunTimeout, the lock lost, ctx ended)
+//     is never recorded as succeeded, whatever it returned.
 //   - While waiting, each statement is bounded by Lease: a connection that
 //     went silent (a partition, a forgotten NAT entry), or a session pooler
 //     that holds a replica's second connection back, makes it start over on
@@ -57,8 +67,11 @@
 //
 // # Lock key
 //
-// The advisory lock key is the 64-bit FNV-1a hash of "runonce:"+Name, as a
-// signed bigint ([LockKey]). In pg_locks it appears with locktype
+// The advisory lock key is the 64-bit FNV-1a hash of "runonce:"+Name for the
+// default schema, of "runonce:"+Schema+"\x00"+Name for any other, as a
+// signed bigint ([LockKey]): two ledgers never share a lock. A waiter acts
+// on NOTIFYs of its own channel only, and skips only when its own ledger
+// says the version succeeded. In pg_locks it appears with locktype
 // 'advisory', classid = key>>32, objid = key&0xffffffff and objsubid = 1.
 // `runonce status` prints it.
 //
@@ -77,8 +90,8 @@
 // No two replicas run the step at the same time while their holders are
 // alive: a holder that loses the lock stops its step (its context is
 // cancelled) before another can start, provided the step honours
-// cancellation within 3×Lease/5 (the CLI's SIGTERM, then SIGKILL after
-// --kill-grace, default Lease/3). With a Version, the step runs until it is
+// cancellation within [StopBound], Lease/2 (the CLI's SIGTERM, then SIGKILL
+// after --kill-grace, default Lease/3, at most Lease/2). With a Version, the step runs until it is
 // recorded as succeeded, and never after that.
 //
 // It does not promise that a successful step is never repeated: a holder

@@ -12,18 +12,44 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// Run statuses recorded in the ledger.
+// RunState is a run's state in the ledger.
+type RunState string
+
+// The states a run goes through: running, then one of the others.
 const (
-	StatusRunning     = "running"
-	StatusSucceeded   = "succeeded"
-	StatusFailed      = "failed"
-	StatusInterrupted = "interrupted"
-	StatusAbandoned   = "abandoned"
+	// RunStateRunning: the step is running (or its holder vanished; the next
+	// holder marks the row abandoned).
+	RunStateRunning RunState = "running"
+	// RunStateSucceeded: the step returned nil (exit 0) without runonce
+	// having told it to stop. Only this state ends a version.
+	RunStateSucceeded RunState = "succeeded"
+	// RunStateFailed: the step returned an error (a non-zero exit), or ran
+	// past RunTimeout.
+	RunStateFailed RunState = "failed"
+	// RunStateInterrupted: the step was told to stop — the caller's context
+	// ended (a signal), or the lock was lost — whatever it returned.
+	RunStateInterrupted RunState = "interrupted"
+	// RunStateAbandoned: its holder vanished mid-run; marked by the next.
+	RunStateAbandoned RunState = "abandoned"
 )
 
-// LockKey is the advisory lock key for a step name: the FNV-1a 64-bit hash of
-// "runonce:"+name, as PostgreSQL's signed bigint.
-func LockKey(name string) int64 { return hashKey("runonce:" + name) }
+// RunStates lists every state, in the order a run can reach them.
+func RunStates() []RunState {
+	return []RunState{RunStateRunning, RunStateSucceeded, RunStateFailed, RunStateInterrupted, RunStateAbandoned}
+}
+
+// LockKey is the advisory lock key of step name in the ledger schema: the
+// FNV-1a 64-bit hash of "runonce:"+name for the default schema "runonce"
+// (or ""), as earlier releases computed it, so a fleet upgrading runonce
+// keeps one lock; of "runonce:"+schema+"\x00"+name for any other schema, so
+// two ledgers never share a lock (a name cannot hold a NUL, so the two forms
+// cannot meet). PostgreSQL shows it as a signed bigint.
+func LockKey(schema, name string) int64 {
+	if schema == "" || schema == defaultSchema {
+		return hashKey("runonce:" + name)
+	}
+	return hashKey("runonce:" + schema + "\x00" + name)
+}
 
 // ddlKey serializes the ledger's CREATE TABLE IF NOT EXISTS, which races
 // when run concurrently (duplicate key in pg_type).
@@ -35,7 +61,8 @@ func hashKey(s string) int64 {
 	return int64(h.Sum64())
 }
 
-// channel is the NOTIFY channel a holder signals when it finishes.
+// channel is the NOTIFY channel a holder signals when it finishes. It derives
+// from the lock key, which names the schema and the step.
 func channel(key int64) string { return fmt.Sprintf("runonce_%016x", uint64(key)) }
 
 // lockTagParts splits a key as pg_locks shows it: classid, objid.
@@ -74,24 +101,51 @@ func isMissingTable(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == sqlUndefinedTable || pgErr.Code == sqlInvalidSchema)
 }
 
+// probeResult is what the fast path's one query learns.
+type probeResult struct {
+	standby bool   // pg_is_in_recovery()
+	exists  bool   // the ledger table exists
+	done    bool   // (name, version) already succeeded
+	server  string // serverIdentitySQL
+}
+
+// serverIdentitySQL names the server a session reached: its address and port
+// as the server sees them (NULL over a unix socket) and the postmaster's
+// start time, which two servers on one host do not share. A physical standby
+// shares its primary's system identifier, so that alone would not tell
+// them apart. Every role may call these functions.
+const serverIdentitySQL = `coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port()::text, '-') || ' started ' || pg_postmaster_start_time()::text`
+
 // probe is the fast path: one query says whether the server is a standby,
-// whether the ledger exists and whether (name, version) already succeeded.
-func (l ledger) probe(ctx context.Context, conn *pgx.Conn, name, version string) (standby, exists, done bool, err error) {
+// which server it is, whether the ledger exists and whether (name, version)
+// already succeeded.
+func (l ledger) probe(ctx context.Context, conn *pgx.Conn, name, version string) (probeResult, error) {
+	var p probeResult
 	if version != "" {
-		err = conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM `+l.table+
-			` WHERE name = $1 AND version = $2 AND status = 'succeeded')`, name, version).Scan(&standby, &done)
+		err := conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), `+serverIdentitySQL+`, EXISTS (SELECT 1 FROM `+l.table+
+			` WHERE name = $1 AND version = $2 AND status = 'succeeded')`, name, version).Scan(&p.standby, &p.server, &p.done)
 		if err == nil {
-			return standby, true, done, nil
+			p.exists = true
+			return p, nil
 		}
 		if !isMissingTable(err) {
-			return false, false, false, fmt.Errorf("read ledger: %w", err)
+			return p, fmt.Errorf("read ledger: %w", err)
 		}
 	}
-	err = conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), to_regclass($1) IS NOT NULL`, l.schema+".runs").Scan(&standby, &exists)
+	err := conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), `+serverIdentitySQL+`, to_regclass($1) IS NOT NULL`, l.schema+".runs").Scan(&p.standby, &p.server, &p.exists)
 	if err != nil {
-		return false, false, false, fmt.Errorf("check server: %w", err)
+		return p, fmt.Errorf("check server: %w", err)
 	}
-	return standby, exists, false, nil
+	return p, nil
+}
+
+// serverIdentity reads serverIdentitySQL on conn.
+func serverIdentity(ctx context.Context, conn *pgx.Conn) (string, error) {
+	var id string
+	if err := conn.QueryRow(ctx, `SELECT `+serverIdentitySQL).Scan(&id); err != nil {
+		return "", fmt.Errorf("identify server: %w", err)
+	}
+	return id, nil
 }
 
 // ensure creates the ledger unless it exists, under a transaction-scoped
@@ -155,9 +209,8 @@ func (l ledger) succeeded(ctx context.Context, conn *pgx.Conn, name, version str
 }
 
 type abandonedRun struct {
-	ID      int64
-	Holder  string
-	Version *string
+	ID     int64
+	Holder string
 }
 
 // runningRun is a ledger row still marked running.
@@ -179,16 +232,18 @@ func (l ledger) running(ctx context.Context, conn *pgx.Conn, name string) ([]run
 	return out, nil
 }
 
-// heardFrom says whether a session named appName that was connected before
-// since, other than ours, ran a statement within the last d: its holder's
-// ledger heartbeat. It needs the sessions' application_name and
-// state_change, which pg_stat_activity shows for sessions of the same role
-// (or to members of pg_read_all_stats); others read as silent.
+// heardFrom says whether a session named appName (see applicationName) that
+// was connected before since, other than ours (exclude, and this one), ran a
+// statement within the last d: its holder's ledger heartbeat. PostgreSQL
+// hides backend_start and state_change of other roles' sessions from a role
+// without pg_read_all_stats; such a session, still connected under that
+// name, counts as heard from: the wait it causes is bounded (see handover).
 func heardFrom(ctx context.Context, conn *pgx.Conn, appName string, since time.Time, d time.Duration, exclude uint32) (bool, error) {
 	var n int
 	err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE application_name = $1 AND backend_start <= $2 AND pid <> pg_backend_pid() AND pid <> $3
-		  AND state_change > clock_timestamp() - $4::bigint * interval '1 millisecond'`,
+		WHERE application_name = $1 AND pid <> pg_backend_pid() AND pid <> $3
+		  AND (backend_start IS NULL OR backend_start <= $2)
+		  AND (state_change IS NULL OR state_change > clock_timestamp() - $4::bigint * interval '1 millisecond')`,
 		appName, since, int64(exclude), d.Milliseconds()).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("read sessions: %w", err)
@@ -201,7 +256,7 @@ func heardFrom(ctx context.Context, conn *pgx.Conn, appName string, since time.T
 func (l ledger) markAbandoned(ctx context.Context, conn *pgx.Conn, name string) ([]abandonedRun, error) {
 	rows, err := conn.Query(ctx, `UPDATE `+l.table+` SET status = 'abandoned', finished_at = clock_timestamp(),
 		error = coalesce(error, 'holder vanished while running (killed, or lost its connection)')
-		WHERE name = $1 AND status = 'running' RETURNING id, holder, version`, name)
+		WHERE name = $1 AND status = 'running' RETURNING id, holder`, name)
 	if err != nil {
 		return nil, fmt.Errorf("mark abandoned runs: %w", err)
 	}
@@ -222,18 +277,18 @@ func (l ledger) start(ctx context.Context, conn *pgx.Conn, name, version, holder
 	return id, nil
 }
 
-// status reads one run's status.
-func (l ledger) status(ctx context.Context, conn *pgx.Conn, id int64) (string, error) {
-	var st string
+// state reads one run's state.
+func (l ledger) state(ctx context.Context, conn *pgx.Conn, id int64) (RunState, error) {
+	var st RunState
 	if err := conn.QueryRow(ctx, `SELECT status FROM `+l.table+` WHERE id = $1`, id).Scan(&st); err != nil {
 		return "", fmt.Errorf("read run %d: %w", id, err)
 	}
 	return st, nil
 }
 
-// finishSQL records the outcome; run inside the lock's transaction it commits
-// together with the lock's release.
-func (l ledger) finish(ctx context.Context, conn *pgx.Conn, id int64, status string, exitCode *int, errText string) error {
+// finish records the outcome on conn, outside the lock's transaction: for a
+// holder whose lock is already gone.
+func (l ledger) finish(ctx context.Context, conn *pgx.Conn, id int64, status RunState, exitCode *int, errText string) error {
 	_, err := conn.Exec(ctx, `UPDATE `+l.table+` SET status = $2, exit_code = $3, error = $4, finished_at = clock_timestamp() WHERE id = $1`,
 		id, status, exitCode, nullable(errText))
 	if err != nil {
@@ -245,7 +300,7 @@ func (l ledger) finish(ctx context.Context, conn *pgx.Conn, id int64, status str
 // finishAndRelease records the outcome inside the lock's transaction,
 // announces it, and commits: one round trip, and the lock is released only
 // together with the result.
-func (l ledger) finishAndRelease(ctx context.Context, conn *pgx.Conn, id int64, status string, exitCode *int, errText, channel, payload string) error {
+func (l ledger) finishAndRelease(ctx context.Context, conn *pgx.Conn, id int64, status RunState, exitCode *int, errText, channel, payload string) error {
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE `+l.table+` SET status = $2, exit_code = $3, error = $4, finished_at = clock_timestamp() WHERE id = $1`,
 		id, status, exitCode, nullable(errText))

@@ -60,7 +60,7 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	switch {
 	case o.Name == "":
-		return invalid("a name is required (--name or RUNONCE_NAME), e.g. --name schema")
+		return invalid("a name is required, e.g. schema")
 	case utf8.RuneCountInString(o.Name) > maxNameLen:
 		return invalid("name is %d characters; at most %d", utf8.RuneCountInString(o.Name), maxNameLen)
 	case !printable(o.Name):
@@ -70,7 +70,7 @@ func (o Options) withDefaults() (Options, error) {
 	case o.WaitTimeout < 0 || o.RunTimeout < 0:
 		return invalid("timeouts cannot be negative")
 	case o.Lease != 0 && o.Lease < time.Second:
-		return invalid("lease %v is too short; at least 1s (heartbeats run every lease/5)", o.Lease)
+		return invalid("lease %v is too short: at least 1s (heartbeats run every lease/5)", o.Lease)
 	}
 	if o.Schema == "" {
 		o.Schema = defaultSchema
@@ -118,11 +118,26 @@ func (o Options) heartbeat() time.Duration { return o.Lease / 5 }
 // answered one, timing out Lease/5 later.
 func (o Options) fenceBound() time.Duration { return 2 * o.heartbeat() }
 
+// StopBound is how long a step has, once its context is cancelled, to stop:
+// a holder cut off from the server cancels its step at most 2×lease/5 after
+// its last answered heartbeat, and the server frees the lock at lease, so
+// lease/2 leaves lease/10 for the stop to be seen. The CLI refuses a
+// --kill-grace above it.
+func StopBound(lease time.Duration) time.Duration { return lease / 2 }
+
+// handoverBound is how long a new holder that finds an earlier run still
+// open waits, counted from taking the lock, before it starts its own step:
+// the earlier holder hears that its session ended one round trip after the
+// lock was freed (it waits on that connection), and its step then has
+// StopBound to stop. The rest, up to 3×lease/5 + lease/10, is the margin for
+// that round trip and for the step's exit to be reaped.
+func (o Options) handoverBound() time.Duration { return 3*o.Lease/5 + o.Lease/10 }
+
 // Sentinel errors. Callers branch on them with errors.Is; the CLI maps each to
-// its own exit code.
+// its own exit code and adds the flag to change. Their texts state facts.
 var (
-	// ErrInvalidOptions is returned by Do and Status for options that cannot
-	// work (no name, a bad schema name, a lease under 1s).
+	// ErrInvalidOptions is returned by Do and ReadStatus for options that
+	// cannot work (no name, a bad schema name, a lease under 1s).
 	ErrInvalidOptions = errors.New("invalid options")
 	// ErrWaitTimeout is returned by Do when WaitTimeout passed before the
 	// lock could be taken (or the database reached). Nothing ran.
@@ -143,6 +158,7 @@ var (
 	ErrUnavailable = errors.New("database unavailable")
 	// ErrInterrupted may be wrapped by a step's error to say it was stopped
 	// from outside (a signal), so the ledger records "interrupted" rather
-	// than "failed".
+	// than "failed", whatever the step's exit status. Do returns it (wrapped)
+	// when ctx ended before the step started: nothing ran.
 	ErrInterrupted = errors.New("interrupted")
 )

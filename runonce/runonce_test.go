@@ -69,7 +69,7 @@ func TestSerializeOnlyRunsEveryCallerWithoutOverlap(t *testing.T) {
 func lockExternally(t *testing.T, b *testBundle, name string) *pgx.Conn {
 	t.Helper()
 	c := b.conn(t)
-	if _, err := c.Exec(context.Background(), "SELECT pg_advisory_lock($1)", runonce.LockKey(name)); err != nil {
+	if _, err := c.Exec(context.Background(), "SELECT pg_advisory_lock($1)", runonce.LockKey("", name)); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -112,19 +112,19 @@ func TestFailedRunIsRetriedByNextHolder(t *testing.T) {
 	if err != nil || !res.Ran {
 		t.Fatalf("second: ran=%v err=%v, want a retry that runs", res.Ran, err)
 	}
-	assertStatuses(t, b, "seed", runonce.StatusFailed, runonce.StatusSucceeded)
+	assertStatuses(t, b, "seed", runonce.RunStateFailed, runonce.RunStateSucceeded)
 }
 
 // assertStatuses checks the ledger's statuses for name, oldest first.
-func assertStatuses(t *testing.T, b *testBundle, name string, want ...string) {
+func assertStatuses(t *testing.T, b *testBundle, name string, want ...runonce.RunState) {
 	t.Helper()
-	sts, err := runonce.ReadStatus(context.Background(), b.cfg, "", name, 100)
+	sts, err := runonce.ReadStatus(context.Background(), b.cfg, runonce.StatusOptions{Name: name, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	var got []runonce.RunState
 	for _, r := range sts[0].Runs {
-		got = append([]string{r.Status}, got...)
+		got = append([]runonce.RunState{r.Status}, got...)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("ledger statuses = %v, want %v", got, want)
@@ -156,7 +156,7 @@ func TestRunTimeoutCancelsStep(t *testing.T) {
 	if !errors.Is(err, runonce.ErrRunTimeout) {
 		t.Fatalf("err = %v, want ErrRunTimeout", err)
 	}
-	assertStatuses(t, b, "slow", runonce.StatusFailed)
+	assertStatuses(t, b, "slow", runonce.RunStateFailed)
 }
 
 // The holder's session is ended by the server (as the lease or an admin
@@ -183,7 +183,7 @@ func TestLockLostFencesStep(t *testing.T) {
 	}()
 	<-running
 	var killed time.Time
-	classid, objid := uint32(uint64(runonce.LockKey("fenced"))>>32), uint32(uint64(runonce.LockKey("fenced")))
+	classid, objid := uint32(uint64(runonce.LockKey("", "fenced"))>>32), uint32(uint64(runonce.LockKey("", "fenced")))
 	_, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
 		WHERE locktype = 'advisory' AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND granted`, int64(classid), int64(objid))
 	if err != nil {
@@ -202,7 +202,7 @@ func TestLockLostFencesStep(t *testing.T) {
 	if err != nil || !res.Ran {
 		t.Fatalf("next holder: ran=%v err=%v", res.Ran, err)
 	}
-	assertStatuses(t, b, "fenced", runonce.StatusInterrupted, runonce.StatusSucceeded)
+	assertStatuses(t, b, "fenced", runonce.RunStateInterrupted, runonce.RunStateSucceeded)
 }
 
 func TestLedgerCreatedOnceUnderConcurrency(t *testing.T) {
@@ -367,7 +367,7 @@ func TestStatusShowsHolderAndWaiters(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	var st runonce.Status
 	for time.Now().Before(deadline) {
-		sts, err := runonce.ReadStatus(ctx, b.cfg, "", "st", 10)
+		sts, err := runonce.ReadStatus(ctx, b.cfg, runonce.StatusOptions{Name: "st", Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -379,18 +379,21 @@ func TestStatusShowsHolderAndWaiters(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
-	if st.Holder == nil || st.Holder.ApplicationName != "runonce/st/pod-a" {
-		t.Errorf("holder = %+v, want runonce/st/pod-a", st.Holder)
+	app := func(holder string) string {
+		return fmt.Sprintf("runonce/%016x/%s", uint64(runonce.LockKey("", "st")), holder)
+	}
+	if st.Holder == nil || st.Holder.ApplicationName != app("pod-a") {
+		t.Errorf("holder = %+v, want %s", st.Holder, app("pod-a"))
 	}
 	var names []string
 	for _, w := range st.Waiters {
 		names = append(names, w.ApplicationName)
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"runonce/st/pod-b", "runonce/st/pod-c"}) {
+	if !slices.Equal(names, []string{app("pod-b"), app("pod-c")}) {
 		t.Errorf("waiters = %v, want pod-b and pod-c", names)
 	}
-	if len(st.Runs) != 1 || st.Runs[0].Status != runonce.StatusRunning {
+	if len(st.Runs) != 1 || st.Runs[0].Status != runonce.RunStateRunning {
 		t.Errorf("runs = %+v, want one running", st.Runs)
 	}
 }
@@ -399,7 +402,7 @@ func TestStatusShowsHolderAndWaiters(t *testing.T) {
 // pg_terminate_backend of an "idle in transaction" session would.
 func terminateHolder(t *testing.T, admin *pgx.Conn, name string) {
 	t.Helper()
-	key := runonce.LockKey(name)
+	key := runonce.LockKey("", name)
 	var n int
 	err := admin.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
 		WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid = $1::bigint::oid AND objid = $2::bigint::oid`,
@@ -489,5 +492,5 @@ func TestTakeoverWaitsForEarlierHolderToStop(t *testing.T) {
 	if !bStarted.After(aStopped) {
 		t.Errorf("pod-b's step started %v before pod-a's step stopped; want after", aStopped.Sub(bStarted))
 	}
-	assertStatuses(t, b, "handover", runonce.StatusInterrupted, runonce.StatusSucceeded)
+	assertStatuses(t, b, "handover", runonce.RunStateInterrupted, runonce.RunStateSucceeded)
 }

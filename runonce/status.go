@@ -2,6 +2,7 @@ package runonce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -15,7 +16,7 @@ type Run struct {
 	Name       string
 	Version    string // empty for serialize-only steps
 	Holder     string
-	Status     string
+	Status     RunState
 	ExitCode   *int
 	Error      string
 	StartedAt  time.Time
@@ -47,30 +48,60 @@ type Status struct {
 	Runs []Run
 }
 
-// ReadStatus reads the ledger, the current holder and the waiters of step
-// name from the database. An empty name reports every step in the ledger.
-// limit bounds the runs returned per step (default 20).
-func ReadStatus(ctx context.Context, cfg *pgx.ConnConfig, schema, name string, limit int) ([]Status, error) {
-	o, err := Options{Name: "status", Schema: schema}.withDefaults()
+// StatusOptions say what ReadStatus reads.
+type StatusOptions struct {
+	// Schema holds the ledger table. Defaults to "runonce".
+	Schema string
+	// Name is the step to report; empty reports every step in the ledger.
+	Name string
+	// Limit bounds the runs returned per step. Defaults to 20.
+	Limit int
+}
+
+// statusConnectWait bounds how long ReadStatus retries a server that is full
+// or starting when ctx has no earlier deadline.
+const statusConnectWait = 30 * time.Second
+
+// ReadStatus reads the ledger, the current holder and the waiters of the
+// steps opts names from the database. A server that is full or starting is
+// retried until ctx ends (at most 30 s), then reported as ErrUnavailable.
+func ReadStatus(ctx context.Context, cfg *pgx.ConnConfig, opts StatusOptions) ([]Status, error) {
+	o, err := Options{Name: "status", Schema: opts.Schema}.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	if cfg == nil {
+		return nil, fmt.Errorf("%w: no connection config", ErrInvalidOptions)
+	}
+	limit := opts.Limit
 	if limit <= 0 {
 		limit = 20
 	}
-	conn, err := connect(ctx, connConfig(cfg, Options{Name: "status", Holder: o.Holder}), o.Logger, true)
+	cctx, cancel := context.WithTimeout(ctx, statusConnectWait)
+	defer cancel()
+	conn, err := connect(cctx, connConfig(cfg, o), o.Logger, false)
 	if err != nil {
+		if errors.Is(err, ErrWaitTimeout) {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
+			}
+			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
 		return nil, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
 	l := newLedger(o.Schema)
 
 	var exists bool
 	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, o.Schema+".runs").Scan(&exists); err != nil {
 		return nil, fmt.Errorf("read status: %w", err)
 	}
-	names := []string{name}
-	if name == "" {
+	names := []string{opts.Name}
+	if opts.Name == "" {
 		names = nil
 		if exists {
 			rows, err := conn.Query(ctx, `SELECT name FROM `+l.table+` GROUP BY name ORDER BY max(id) DESC`)
@@ -84,53 +115,65 @@ func ReadStatus(ctx context.Context, cfg *pgx.ConnConfig, schema, name string, l
 	}
 	out := make([]Status, 0, len(names))
 	for _, n := range names {
-		st := Status{Name: n, Key: LockKey(n)}
-		st.ClassID, st.ObjID = lockTagParts(st.Key)
-		if exists {
-			rows, err := conn.Query(ctx, `SELECT id, name, coalesce(version, ''), holder, status, exit_code, coalesce(error, ''), started_at, finished_at
-				FROM `+l.table+` WHERE name = $1 ORDER BY id DESC LIMIT $2`, n, limit)
-			if err != nil {
-				return nil, fmt.Errorf("read ledger: %w", err)
-			}
-			if st.Runs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Run]); err != nil {
-				return nil, fmt.Errorf("read ledger: %w", err)
-			}
-		}
-		rows, err := conn.Query(ctx, `SELECT a.pid, a.application_name, a.client_addr,
-				coalesce(now() - CASE WHEN l.pid IS NULL THEN a.backend_start ELSE a.xact_start END, '0'::interval),
-				l.pid IS NOT NULL
-			FROM pg_stat_activity a
-			LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
-				AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid AND l.objsubid = 1
-			WHERE (a.application_name LIKE $1 OR l.pid IS NOT NULL) AND a.pid <> pg_backend_pid()
-			ORDER BY a.backend_start`,
-			likePrefix(applicationName(n, "")), int64(st.ClassID), int64(st.ObjID))
+		st, err := readStep(ctx, conn, l, exists, o.Schema, n, limit)
 		if err != nil {
-			return nil, fmt.Errorf("read sessions: %w", err)
+			return nil, err
 		}
-		var s Session
-		var addr *netip.Prefix
-		var holds bool
-		_, err = pgx.ForEachRow(rows, []any{&s.PID, &s.ApplicationName, &addr, &s.Since, &holds}, func() error {
-			s.ClientAddr = ""
-			if addr != nil {
-				s.ClientAddr = addr.Addr().String()
-			}
-			if holds {
-				h := s
-				st.Holder = &h
-			} else {
-				st.Waiters = append(st.Waiters, s)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read sessions: %w", err)
-		}
-		st.Waiters = waitersOnly(st.Holder, st.Waiters)
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// readStep reads one step's runs, holder and waiters.
+func readStep(ctx context.Context, conn *pgx.Conn, l ledger, exists bool, schema, name string, limit int) (Status, error) {
+	st := Status{Name: name, Key: LockKey(schema, name)}
+	st.ClassID, st.ObjID = lockTagParts(st.Key)
+	if exists {
+		rows, err := conn.Query(ctx, `SELECT id, name, coalesce(version, ''), holder, status, exit_code, coalesce(error, ''), started_at, finished_at
+			FROM `+l.table+` WHERE name = $1 ORDER BY id DESC LIMIT $2`, name, limit)
+		if err != nil {
+			return st, fmt.Errorf("read ledger: %w", err)
+		}
+		if st.Runs, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Run]); err != nil {
+			return st, fmt.Errorf("read ledger: %w", err)
+		}
+	}
+	// Sessions are found by the application_name prefix "runonce/KEY/",
+	// plain ASCII that PostgreSQL neither escapes nor cuts (see
+	// applicationName), and visible to every role.
+	rows, err := conn.Query(ctx, `SELECT a.pid, coalesce(a.application_name, ''), a.client_addr,
+			coalesce(now() - CASE WHEN l.pid IS NULL THEN a.backend_start ELSE a.xact_start END, '0'::interval),
+			l.pid IS NOT NULL
+		FROM pg_stat_activity a
+		LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+			AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid AND l.objsubid = 1
+		WHERE (starts_with(a.application_name, $1) OR l.pid IS NOT NULL) AND a.pid <> pg_backend_pid()
+		ORDER BY a.backend_start`,
+		applicationName(st.Key, ""), int64(st.ClassID), int64(st.ObjID))
+	if err != nil {
+		return st, fmt.Errorf("read sessions: %w", err)
+	}
+	var s Session
+	var addr *netip.Prefix
+	var holds bool
+	_, err = pgx.ForEachRow(rows, []any{&s.PID, &s.ApplicationName, &addr, &s.Since, &holds}, func() error {
+		s.ClientAddr = ""
+		if addr != nil {
+			s.ClientAddr = addr.Addr().String()
+		}
+		if holds {
+			h := s
+			st.Holder = &h
+		} else {
+			st.Waiters = append(st.Waiters, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("read sessions: %w", err)
+	}
+	st.Waiters = waitersOnly(st.Holder, st.Waiters)
+	return st, nil
 }
 
 // waitersOnly keeps one session per process: each runonce process has two
@@ -149,15 +192,4 @@ func waitersOnly(holder *Session, sessions []Session) []Session {
 		}
 	}
 	return out
-}
-
-func likePrefix(s string) string {
-	out := make([]rune, 0, len(s)+1)
-	for _, r := range s {
-		if r == '%' || r == '_' || r == '\\' {
-			out = append(out, '\\')
-		}
-		out = append(out, r)
-	}
-	return string(out) + "%"
 }

@@ -45,8 +45,15 @@ func TestManifestsPassServerDryRun(t *testing.T) {
 
 	// The job pod exactly as gitlab-runner's Kubernetes executor builds it
 	// from config.toml (the simulator's model of it).
+	// The simulator's pod carries only what decides placement; the API
+	// server wants images too (it said "spec.containers[0].image: Required
+	// value"), so they come from job-pod.yaml, the same job by hand.
 	job := jobPodFromConfig(t).Pod.DeepCopy()
 	job.Name = "runner-job-from-config-toml"
+	byHand := decodeStrict(t, read(t, "job-pod.yaml")).(*corev1.Pod)
+	for i := range job.Spec.Containers {
+		job.Spec.Containers[i].Image = byHand.Spec.Containers[i].Image
+	}
 	manifests["config.toml (job pod)"] = podYAML(t, job)
 
 	// The runner manager as the chart places it from the values.

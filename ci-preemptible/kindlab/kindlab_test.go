@@ -134,10 +134,10 @@ func TestSummarize(t *testing.T) {
 	}{
 		{"landed",
 			map[string]string{"job-1": kindlab.StateRunning, "job-2": kindlab.StateRunning, "job-no-toleration": kindlab.StatePending, "web-7c9d8b6f5d-2xkqz": kindlab.StateRunning},
-			map[string]string{"job-no-toleration": "untolerated taint {cloud.google.com/gke-preemptible: true}"}},
+			map[string]string{"job-no-toleration": "2 node(s) had untolerated taint(s)"}},
 		{"preempted",
 			map[string]string{"job-1": kindlab.StateLost, "job-2": kindlab.StateLost, "job-1-retry": kindlab.StatePending, "job-no-toleration": kindlab.StatePending, "web-7c9d8b6f5d-tq4rs": kindlab.StateRunning},
-			map[string]string{"job-1": "Kubelet stopped posting node status.", "job-1-retry": "untolerated taint {node.kubernetes.io/unreachable: }"}},
+			map[string]string{"job-1": "Kubelet stopped posting node status.", "job-1-retry": "2 node(s) had untolerated taint(s)"}},
 	} {
 		pods := load[corev1.PodList](t, tc.dir+"/pods.yaml").Items
 		nodes := load[corev1.NodeList](t, tc.dir+"/nodes.yaml").Items

@@ -14,6 +14,7 @@ const (
 	evHorizon                   // arrivals stop; the run may end once jobs drain
 	evTimeline                  // start of the recorded timeline window
 	evRollout                   // a Deployment's pods are replaced by new ones
+	evPreemptAt                 // a scheduled preemption of pool tmpl's first node (Preemption.At)
 )
 
 // event is one entry of the event queue. Pods and nodes carry a generation

@@ -34,8 +34,12 @@ type Result struct {
 	Attempts       int `json:"attempts"`
 	FailedAttempts int `json:"failedAttempts"`
 	Retries        int `json:"retries"`
-	// Preempted counts job attempts killed by node preemption.
-	Preempted int `json:"preempted"`
+	// Preempted counts job attempts killed by node preemption;
+	// Misreported those of them reported as script_failure
+	// (Jobs.PreemptionMisreported), which retry:when:runner_system_failure
+	// does not retry.
+	Preempted   int `json:"preempted"`
+	Misreported int `json:"misreported"`
 	// NeverScheduled counts job pods that never got a node: failed after
 	// poll_timeout, or still Pending at the end.
 	NeverScheduled int `json:"neverScheduled"`
@@ -54,9 +58,27 @@ type Result struct {
 	Pools     []PoolResult     `json:"pools"`
 	Workloads []WorkloadResult `json:"workloads"`
 	Timeline  *Timeline        `json:"timeline,omitempty"`
+	// Placements are where each job attempt ran, in order of start, then
+	// the attempts that never ran (no Pool); recorded with
+	// Options.Placements.
+	Placements []Placement `json:"placements,omitempty"`
 
 	// Events is how many events the run processed.
 	Events int64 `json:"events"`
+}
+
+// Placement is where one job attempt ran.
+type Placement struct {
+	Workload string `json:"workload"`
+	// Job is the job's number, from 1 in order of arrival; Attempt is 1
+	// for the first try and counts GitLab's retries after it.
+	Job     int `json:"job"`
+	Attempt int `json:"attempt"`
+	// Pool and Node are where the attempt's pod was bound; empty when it
+	// never was.
+	Pool  string        `json:"pool,omitempty"`
+	Node  string        `json:"node,omitempty"`
+	Start time.Duration `json:"start,omitempty"`
 }
 
 // WaitStats summarises queue waits.

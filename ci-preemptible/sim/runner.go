@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +40,8 @@ type runnerConfig struct {
 		Limit      int    `toml:"limit"`
 		Kubernetes *struct {
 			PollTimeout         *int              `toml:"poll_timeout"`
+			Image               string            `toml:"image"`
+			HelperImage         string            `toml:"helper_image"`
 			CPURequest          string            `toml:"cpu_request"`
 			MemoryRequest       string            `toml:"memory_request"`
 			HelperCPURequest    string            `toml:"helper_cpu_request"`
@@ -48,6 +51,14 @@ type runnerConfig struct {
 		} `toml:"kubernetes"`
 	} `toml:"runners"`
 }
+
+// The images of a job pod when config.toml names none: the job's own image
+// comes from .gitlab-ci.yml then, and the helper is gitlab-runner's. An API
+// server refuses a container without one, so the pod carries them.
+const (
+	defaultImage       = "alpine:3.22"
+	defaultHelperImage = "registry.gitlab.com/gitlab-org/gitlab-runner/gitlab-runner-helper:x86_64-latest"
+)
 
 // defaultPollTimeout is gitlab-runner's poll_timeout default (seconds).
 const defaultPollTimeout = 180
@@ -112,8 +123,8 @@ func ParseRunnerConfig(data []byte) (*RunnerSettings, error) {
 			NodeSelector:  k.NodeSelector,
 			Tolerations:   NodeTolerations(k.NodeTolerations),
 			Containers: []corev1.Container{
-				{Name: "build", Resources: corev1.ResourceRequirements{Requests: build}},
-				{Name: "helper", Resources: corev1.ResourceRequirements{Requests: helper}},
+				{Name: "build", Image: cmp.Or(k.Image, defaultImage), Resources: corev1.ResourceRequirements{Requests: build}},
+				{Name: "helper", Image: cmp.Or(k.HelperImage, defaultHelperImage), Resources: corev1.ResourceRequirements{Requests: helper}},
 			},
 		},
 	}

@@ -135,6 +135,11 @@ type Preemption struct {
 	// GracePeriod is what kubelet's graceful node shutdown gives ordinary
 	// pods; they have failed by then. Defaults to 15s (GKE).
 	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
+	// At are preemptions at fixed times, besides the random ones: at each,
+	// the pool's node with the lowest number that is not already going
+	// gets its notice. The live lab preempts the same node at the same
+	// time, so the two runs can be compared pod by pod.
+	At []metav1.Duration `json:"at,omitempty"`
 }
 
 // Workload is either a stream of CI jobs (the pod template comes from a
@@ -178,6 +183,9 @@ type Jobs struct {
 	Arrivals Arrivals `json:"arrivals"`
 	// Duration is the job run time distribution.
 	Duration Duration `json:"duration"`
+	// Trace, when set, replaces Arrivals and Duration: these jobs, in
+	// order of arrival, and no others. Job n (from 1) is Trace[n-1].
+	Trace []TracedJob `json:"trace,omitempty"`
 	// Retry is GitLab's retry keyword: an integer (max, any failure) or
 	// {max, when}. Absent means no retry.
 	Retry *Retry `json:"retry,omitempty"`
@@ -187,6 +195,19 @@ type Jobs struct {
 	// PollTimeout overrides the runner's poll_timeout; 0 waits forever.
 	// Defaults to the config.toml's (180s if unset there), or forever for a Pod template.
 	PollTimeout *metav1.Duration `json:"pollTimeout,omitempty"`
+	// PreemptionMisreported is the share (0 to 1) of job attempts killed by
+	// a preemption that gitlab-runner reports as script_failure instead of
+	// runner_system_failure, as older runners did (docs/labs/preemptible.md,
+	// "Retry"): `retry: when: runner_system_failure` then does not retry
+	// them. Defaults to 0, a current runner.
+	PreemptionMisreported float64 `json:"preemptionMisreported,omitempty"`
+}
+
+// TracedJob is one job of a recorded stream: when it arrives and how long
+// it runs.
+type TracedJob struct {
+	At       metav1.Duration `json:"at"`
+	Duration metav1.Duration `json:"duration"`
 }
 
 // Arrivals is a Poisson process, optionally thinned to working hours.
@@ -246,6 +267,10 @@ const (
 	// ReasonRunnerSystemFailure is what a job gets when its pod dies with
 	// the node or never starts within poll_timeout.
 	ReasonRunnerSystemFailure = "runner_system_failure"
+	// ReasonScriptFailure is what a job gets when its script fails; older
+	// gitlab-runners also gave it to a job whose pod died with its node
+	// (Jobs.PreemptionMisreported).
+	ReasonScriptFailure = "script_failure"
 )
 
 // gitlabRetryWhen are the values GitLab accepts in retry:when.
@@ -256,9 +281,9 @@ var gitlabRetryWhen = []string{
 	"unmet_prerequisites", "scheduler_failure", "data_integrity_failure",
 }
 
-// retries reports whether a job that failed for reason on its attempt-th
-// try (1-based) is retried.
-func (r *Retry) retries(attempt int, reason string) bool {
+// Retries reports whether GitLab retries a job that failed for reason on
+// its attempt-th try (1-based). A nil Retry never retries.
+func (r *Retry) Retries(attempt int, reason string) bool {
 	if r == nil || attempt > r.Max {
 		return false
 	}
@@ -417,12 +442,40 @@ func (sc *Scenario) resolve(readFile func(string) ([]byte, error)) error {
 	return nil
 }
 
+// resolve defaults and validates the pool and builds its template node, in
+// the order a node gets its shape: the base object, the labels GKE adds for
+// the way it is bought, the pool's own labels and taints, its size, and how
+// the cloud takes it back.
 func (p *Pool) resolve(readFile func(string) ([]byte, error)) error {
 	if p.Name == "" {
 		return errors.New("name is required")
 	}
+	base, err := p.baseNode(readFile)
+	if err != nil {
+		return err
+	}
+	if err := p.applyProvisioning(base); err != nil {
+		return err
+	}
+	if err := p.applyLabelsAndTaints(base); err != nil {
+		return err
+	}
+	if err := p.resolveSize(base); err != nil {
+		return err
+	}
+	if err := p.resolvePreemption(); err != nil {
+		return err
+	}
+	p.template = base
+	p.taints = base.Spec.Taints
+	return nil
+}
+
+// baseNode is the pool's template node as given (inline or from a file), or
+// an empty one.
+func (p *Pool) baseNode(readFile func(string) ([]byte, error)) (*corev1.Node, error) {
 	if p.Node != nil && p.NodeFile != "" {
-		return errors.New("set node or nodeFile, not both")
+		return nil, errors.New("set node or nodeFile, not both")
 	}
 	base := &corev1.Node{}
 	switch {
@@ -431,24 +484,29 @@ func (p *Pool) resolve(readFile func(string) ([]byte, error)) error {
 	case p.NodeFile != "":
 		data, err := readFile(p.NodeFile)
 		if err != nil {
-			return fmt.Errorf("nodeFile: %w", err)
+			return nil, fmt.Errorf("nodeFile: %w", err)
 		}
 		n, err := decodeAs[*corev1.Node](data, "Node")
 		if err != nil {
-			return fmt.Errorf("nodeFile %s: %w", p.NodeFile, err)
+			return nil, fmt.Errorf("nodeFile %s: %w", p.NodeFile, err)
 		}
 		base = n
 	}
 	if base.Labels == nil {
 		base.Labels = map[string]string{}
 	}
+	return base, nil
+}
+
+// applyProvisioning checks the pool's prices against the way it is bought
+// and adds the labels GKE puts on every node of such a pool, so that
+// selectors written for GKE match here exactly as they would there.
+func (p *Pool) applyProvisioning(base *corev1.Node) error {
 	switch p.Provisioning {
 	case OnDemand, Preemptible, Spot:
 		if p.PricePerHour < 0 || p.CostPerMonth != 0 {
 			return errors.New("cloud pools take pricePerHour (>= 0), not costPerMonth")
 		}
-		// The labels GKE puts on every node of the pool, so that selectors
-		// written for GKE match here exactly as they would there.
 		base.Labels["cloud.google.com/gke-nodepool"] = p.Name
 		if p.MachineType != "" {
 			base.Labels[corev1.LabelInstanceTypeStable] = p.MachineType
@@ -471,6 +529,11 @@ func (p *Pool) resolve(readFile func(string) ([]byte, error)) error {
 		return fmt.Errorf("provisioning %q: want on-demand, preemptible, spot or fixed", p.Provisioning)
 	}
 	base.Labels[corev1.LabelOSStable] = "linux"
+	return nil
+}
+
+// applyLabelsAndTaints adds the pool's --node-labels and --node-taints.
+func (p *Pool) applyLabelsAndTaints(base *corev1.Node) error {
 	for k, v := range p.NodeLabels {
 		base.Labels[k] = v
 	}
@@ -481,6 +544,12 @@ func (p *Pool) resolve(readFile func(string) ([]byte, error)) error {
 		}
 		base.Spec.Taints = append(base.Spec.Taints, t)
 	}
+	return nil
+}
+
+// resolveSize defaults the allocatable resources, the autoscaler's bounds
+// and its timings.
+func (p *Pool) resolveSize(base *corev1.Node) error {
 	if len(p.Allocatable) == 0 {
 		p.Allocatable = base.Status.Allocatable
 	}
@@ -502,37 +571,55 @@ func (p *Pool) resolve(readFile func(string) ([]byte, error)) error {
 	if p.ScaleDownIdle == nil {
 		p.ScaleDownIdle = &metav1.Duration{Duration: 10 * time.Minute}
 	}
+	return nil
+}
+
+// resolvePreemption defaults and checks how a preemptible or Spot pool's
+// nodes are taken back; other pools must not say.
+func (p *Pool) resolvePreemption() error {
 	if p.Preemption != nil && p.Provisioning == OnDemand {
 		return errors.New("on-demand machines are not preempted: remove preemption")
 	}
-	if p.Provisioning == Preemptible || p.Provisioning == Spot {
-		if p.Preemption == nil {
-			p.Preemption = &Preemption{}
-		}
-		pr := p.Preemption
-		if p.Provisioning == Spot && pr.MaxLifetime != nil {
-			return errors.New("a Spot VM has no maximum lifetime: remove preemption.maxLifetime (or use provisioning: preemptible)")
-		}
-		if p.Provisioning == Preemptible && pr.MaxLifetime == nil {
-			pr.MaxLifetime = &metav1.Duration{Duration: 24 * time.Hour}
-		}
-		if pr.PerNodeDay < 0 || math.IsNaN(pr.PerNodeDay) {
-			return errors.New("preemption.perNodeDay must be >= 0")
-		}
-		if pr.Notice == nil {
-			pr.Notice = &metav1.Duration{Duration: 30 * time.Second}
-		}
-		if pr.GracePeriod == nil {
-			pr.GracePeriod = &metav1.Duration{Duration: 15 * time.Second}
-		}
-		if pr.GracePeriod.Duration > pr.Notice.Duration {
-			return errors.New("preemption.gracePeriod cannot exceed the notice")
-		}
+	if p.Provisioning != Preemptible && p.Provisioning != Spot {
+		return nil
 	}
-	p.template = base
-	p.taints = base.Spec.Taints
+	if p.Preemption == nil {
+		p.Preemption = &Preemption{}
+	}
+	pr := p.Preemption
+	if p.Provisioning == Spot && pr.MaxLifetime != nil {
+		return errors.New("a Spot VM has no maximum lifetime: remove preemption.maxLifetime (or use provisioning: preemptible)")
+	}
+	if p.Provisioning == Preemptible && pr.MaxLifetime == nil {
+		pr.MaxLifetime = &metav1.Duration{Duration: 24 * time.Hour}
+	}
+	if pr.PerNodeDay < 0 || math.IsNaN(pr.PerNodeDay) {
+		return errors.New("preemption.perNodeDay must be >= 0")
+	}
+	if pr.Notice == nil {
+		pr.Notice = &metav1.Duration{Duration: 30 * time.Second}
+	}
+	if pr.GracePeriod == nil {
+		pr.GracePeriod = &metav1.Duration{Duration: 15 * time.Second}
+	}
+	if pr.GracePeriod.Duration > pr.Notice.Duration {
+		return errors.New("preemption.gracePeriod cannot exceed the notice")
+	}
 	return nil
 }
+
+// TemplateNode is the node every node of a loaded pool is stamped from: the
+// labels GKE gives the pool's nodes, its own labels, taints and allocatable.
+// The caller gets a copy to name and create.
+func (p *Pool) TemplateNode() *corev1.Node { return p.template.DeepCopy() }
+
+// PodTemplate is the pod every pod of a loaded workload is made from: a
+// job pod as gitlab-runner builds it from config.toml, or a Deployment's
+// pod template. The caller gets a copy.
+func (w *Workload) PodTemplate() *corev1.Pod { return w.pod.DeepCopy() }
+
+// Replicas is a loaded Deployment workload's replica count (0 for jobs).
+func (w *Workload) Replicas() int { return w.replicas }
 
 // ParseTaint parses gcloud's and kubectl's KEY=VALUE:EFFECT (or KEY:EFFECT).
 func ParseTaint(s string) (corev1.Taint, error) {
@@ -571,6 +658,9 @@ func cutLast(s string, sep byte) (string, string, bool) {
 	return s, "", false
 }
 
+// resolve builds the workload's pod template from whichever source it names
+// and checks what goes with that source: a job stream for job pods, a
+// rollout schedule for a Deployment.
 func (w *Workload) resolve(readFile func(string) ([]byte, error), pools map[string]bool) error {
 	if w.Name == "" {
 		return errors.New("name is required")
@@ -589,6 +679,23 @@ func (w *Workload) resolve(readFile func(string) ([]byte, error), pools map[stri
 	if n != 1 {
 		return errors.New("set exactly one of runnerConfig, runnerConfigFile, pod, podFile, deployment, deploymentFile")
 	}
+	if w.Deployment != nil || w.DeploymentFile != "" {
+		return w.resolveDeployment(readFile)
+	}
+	if err := w.resolveJobPod(readFile); err != nil {
+		return err
+	}
+	if w.RolloutEvery != nil || w.RolloutAt != nil {
+		return errors.New("rolloutEvery is for Deployments")
+	}
+	if w.Jobs == nil {
+		return errors.New("jobs (arrivals, duration) is required with a runner config or pod")
+	}
+	return w.Jobs.validate()
+}
+
+// resolveJobPod builds the job pod from a runner config.toml or a Pod.
+func (w *Workload) resolveJobPod(readFile func(string) ([]byte, error)) error {
 	switch {
 	case w.RunnerConfig != "" || w.RunnerConfigFile != "":
 		data := []byte(w.RunnerConfig)
@@ -606,7 +713,7 @@ func (w *Workload) resolve(readFile func(string) ([]byte, error), pools map[stri
 		w.pod = rs.Pod
 	case w.Pod != nil:
 		w.pod = w.Pod.DeepCopy()
-	case w.PodFile != "":
+	default:
 		data, err := readFile(w.PodFile)
 		if err != nil {
 			return fmt.Errorf("podFile: %w", err)
@@ -614,53 +721,77 @@ func (w *Workload) resolve(readFile func(string) ([]byte, error), pools map[stri
 		if w.pod, err = decodeAs[*corev1.Pod](data, "Pod"); err != nil {
 			return fmt.Errorf("podFile %s: %w", w.PodFile, err)
 		}
-	default:
-		d := w.Deployment
-		if w.DeploymentFile != "" {
-			data, err := readFile(w.DeploymentFile)
-			if err != nil {
-				return fmt.Errorf("deploymentFile: %w", err)
-			}
-			if d, err = decodeAs[*appsv1.Deployment](data, "Deployment"); err != nil {
-				return fmt.Errorf("deploymentFile %s: %w", w.DeploymentFile, err)
-			}
+	}
+	return nil
+}
+
+// resolveDeployment takes the replica pod and count from a Deployment and
+// checks its rollout schedule.
+func (w *Workload) resolveDeployment(readFile func(string) ([]byte, error)) error {
+	d := w.Deployment
+	if w.DeploymentFile != "" {
+		data, err := readFile(w.DeploymentFile)
+		if err != nil {
+			return fmt.Errorf("deploymentFile: %w", err)
 		}
-		w.replicas = 1 // the API server's default
-		if d.Spec.Replicas != nil {
-			w.replicas = int(*d.Spec.Replicas)
+		if d, err = decodeAs[*appsv1.Deployment](data, "Deployment"); err != nil {
+			return fmt.Errorf("deploymentFile %s: %w", w.DeploymentFile, err)
 		}
-		w.pod = &corev1.Pod{ObjectMeta: d.Spec.Template.ObjectMeta, Spec: d.Spec.Template.Spec}
-		if w.pod.Name == "" {
-			w.pod.Name = d.Name
-		}
-		if w.Jobs != nil {
-			return errors.New("a Deployment runs all along: remove jobs")
-		}
-		if w.RolloutEvery != nil {
-			if w.RolloutEvery.Duration <= 0 {
-				return errors.New("rolloutEvery must be positive")
-			}
-			if w.RolloutAt == nil {
-				w.RolloutAt = &metav1.Duration{Duration: w.RolloutEvery.Duration}
-			}
-			if w.RolloutAt.Duration < 0 {
-				return errors.New("rolloutAt must be >= 0")
-			}
-		} else if w.RolloutAt != nil {
+	}
+	w.replicas = 1 // the API server's default
+	if d.Spec.Replicas != nil {
+		w.replicas = int(*d.Spec.Replicas)
+	}
+	w.pod = &corev1.Pod{ObjectMeta: d.Spec.Template.ObjectMeta, Spec: d.Spec.Template.Spec}
+	if w.pod.Name == "" {
+		w.pod.Name = d.Name
+	}
+	if w.Jobs != nil {
+		return errors.New("a Deployment runs all along: remove jobs")
+	}
+	if w.RolloutEvery == nil {
+		if w.RolloutAt != nil {
 			return errors.New("rolloutAt needs rolloutEvery")
 		}
 		return nil
 	}
-	if w.RolloutEvery != nil || w.RolloutAt != nil {
-		return errors.New("rolloutEvery is for Deployments")
+	if w.RolloutEvery.Duration <= 0 {
+		return errors.New("rolloutEvery must be positive")
 	}
-	if w.Jobs == nil {
-		return errors.New("jobs (arrivals, duration) is required with a runner config or pod")
+	if w.RolloutAt == nil {
+		w.RolloutAt = &metav1.Duration{Duration: w.RolloutEvery.Duration}
 	}
-	return w.Jobs.validate()
+	if w.RolloutAt.Duration < 0 {
+		return errors.New("rolloutAt must be >= 0")
+	}
+	return nil
 }
 
 func (j *Jobs) validate() error {
+	if len(j.Trace) > 0 {
+		return j.validateTrace()
+	}
+	if err := j.validateDistributions(); err != nil {
+		return err
+	}
+	return j.validateRunner()
+}
+
+// validateTrace checks a recorded stream: arrivals in order, durations
+// positive, and no distributions besides.
+func (j *Jobs) validateTrace() error {
+	if j.Arrivals != (Arrivals{}) || j.Duration != (Duration{}) {
+		return errors.New("jobs: set trace or arrivals and duration, not both")
+	}
+	for i, tj := range j.Trace {
+		if tj.Duration.Duration <= 0 || tj.At.Duration < 0 || (i > 0 && tj.At.Duration < j.Trace[i-1].At.Duration) {
+			return fmt.Errorf("jobs.trace[%d]: want at >= the previous job's and duration > 0", i)
+		}
+	}
+	return j.validateRunner()
+}
+
+func (j *Jobs) validateDistributions() error {
 	a := &j.Arrivals
 	if a.PerHour <= 0 || math.IsInf(a.PerHour, 0) || math.IsNaN(a.PerHour) {
 		return errors.New("jobs.arrivals.perHour must be positive")
@@ -700,6 +831,11 @@ func (j *Jobs) validate() error {
 	default:
 		return fmt.Errorf("jobs.duration.distribution %q: want exponential or lognormal", d.Distribution)
 	}
+	return nil
+}
+
+// validateRunner checks what gitlab-runner and GitLab do with the jobs.
+func (j *Jobs) validateRunner() error {
 	if r := j.Retry; r != nil {
 		if r.Max < 0 || r.Max > 2 {
 			return fmt.Errorf("jobs.retry.max %d: GitLab allows 0, 1 or 2", r.Max)
@@ -715,6 +851,9 @@ func (j *Jobs) validate() error {
 	}
 	if j.PollTimeout != nil && j.PollTimeout.Duration < 0 {
 		return errors.New("jobs.pollTimeout must be >= 0")
+	}
+	if m := j.PreemptionMisreported; m < 0 || m > 1 || math.IsNaN(m) {
+		return errors.New("jobs.preemptionMisreported must be in [0, 1]")
 	}
 	return nil
 }

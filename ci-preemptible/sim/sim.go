@@ -16,6 +16,9 @@ import (
 type Options struct {
 	// Timeline, if set, records per-pool node and pod counts in that window.
 	Timeline *Window
+	// Placements, if set, records where every job attempt ran
+	// (Result.Placements), to compare a run with a live one pod by pod.
+	Placements bool
 	// DisablePredicateCache evaluates the scheduler predicates for every
 	// (pod, node) pair instead of once per (pod template, pool). Results are
 	// identical; it exists to prove that, and is several times slower.
@@ -45,6 +48,7 @@ type pod struct {
 	created float64 // job: when GitLab created this attempt; replica: when it became Pending
 	work    float64 // job run time in seconds
 	attempt int
+	job     int // the job's number, from 1 in order of arrival
 	slot    int // index in node.pods
 	rslot   int // Deployment replica: index in tmpl.replicas
 	gen     uint32
@@ -65,6 +69,7 @@ type node struct {
 	pool      *poolState
 	obj       *corev1.Node // built on demand for per-node predicate checks
 	name      string
+	seq       int     // the number in its name, pool-seq
 	born      float64 // VM creation; before 0 for the nodes present at the start
 	created   float64 // billing start: max(born, 0)
 	used      res     // NodeResourcesFit's requested
@@ -113,7 +118,9 @@ type tmpl struct {
 	pollTimeout float64
 	retry       *Retry
 	jobs        *Jobs
+	misreport   *rand.Rand // draws which preempted attempts are reported as script failures
 
+	next     int        // Jobs.Trace: index of the next job to arrive
 	peakRate float64    // arrivals per second
 	rng      *rand.Rand // arrivals and durations
 
@@ -200,6 +207,9 @@ func (e *engine) push(ev event) {
 	e.q.push(ev)
 }
 
+// setup builds the run's state from the scenario, phase by phase: pools,
+// workload templates, the timeline, the nodes present at time 0, then the
+// first arrivals and the Deployments' replicas.
 func (e *engine) setup() error {
 	sc := e.sc
 	for i := range sc.Pools {
@@ -209,80 +219,121 @@ func (e *engine) setup() error {
 		e.pools = append(e.pools, ps)
 	}
 	for i := range sc.Workloads {
-		w := &sc.Workloads[i]
-		t := &tmpl{idx: i, w: w, pod: w.pod, isJob: w.Jobs != nil, rng: newStream(sc.Seed, "workload/"+w.Name)}
-		t.req = podRequests(w.pod)
-		t.scoreReq = scoringRequests(t.req)
-		t.perNode = needsPerNodeCheck(w.pod)
-		t.st = &WorkloadResult{Name: w.Name, Kind: "deployment"}
-		if t.isJob {
-			t.st.Kind = "jobs"
-		}
-		t.feasible = make([]bool, len(e.pools))
-		any := t.perNode // decided per node: the template verdicts below are for the autoscaler only
-		for j, ps := range e.pools {
-			ok, reason, err := Schedulable(w.pod, ps.spec.template)
-			if err != nil {
-				return fmt.Errorf("%w: workload %q: %w", ErrInvalidScenario, w.Name, err)
-			}
-			if ok && !ps.alloc.fits(res{}, t.req) {
-				ok, reason = false, "Insufficient resources: the pod's requests exceed an empty node's allocatable"
-			}
-			if ok && ps.spec.Max == 0 {
-				ok, reason = false, "pool has max 0 nodes"
-			}
-			t.feasible[j] = ok
-			switch {
-			case ok:
-				any = true
-			case !t.perNode:
-				t.st.Unschedulable = append(t.st.Unschedulable, ps.spec.Name+": "+reason)
-			}
-		}
-		t.st.FitsNowhere = !any
-		if len(w.IntendedPools) > 0 {
-			t.intended = make([]bool, len(e.pools))
-			for _, name := range w.IntendedPools {
-				for j, ps := range e.pools {
-					if ps.spec.Name == name {
-						t.intended[j] = true
-					}
-				}
-			}
-		}
-		if t.isJob {
-			j := w.Jobs
-			t.jobs = j
-			t.retry = j.Retry
-			if w.runner != nil {
-				t.concurrent = w.runner.Concurrent
-				t.pollTimeout = w.runner.PollTimeout.Seconds()
-			}
-			if j.Concurrent != nil {
-				t.concurrent = *j.Concurrent
-			}
-			if j.PollTimeout != nil {
-				t.pollTimeout = j.PollTimeout.Seconds()
-			}
-			t.peakRate = j.Arrivals.PerHour / 3600
+		t, err := e.newTmpl(i, &sc.Workloads[i])
+		if err != nil {
+			return err
 		}
 		e.tmpls = append(e.tmpls, t)
 	}
-	if o := e.opts.Timeline; o != nil {
-		if o.To <= o.From || o.From < 0 {
-			return fmt.Errorf("%w: timeline window: want 0 <= from < to", ErrInvalidScenario)
-		}
-		e.tlFrom, e.tlTo = o.From.Seconds(), o.To.Seconds()
-		e.tl = &Timeline{From: o.From, To: o.To}
-		for _, ps := range e.pools {
-			e.tl.Pools = append(e.tl.Pools, ps.spec.Name)
-		}
-		e.push(event{t: e.tlFrom, kind: evTimeline})
+	if err := e.setupTimeline(); err != nil {
+		return err
 	}
+	e.startNodes()
+	e.schedulePreemptionsAt()
+	e.startWorkloads()
+	e.push(event{t: e.horizon, kind: evHorizon})
+	e.schedule()
+	return nil
+}
 
-	// The cluster exists before time 0: min nodes per pool, Ready, with ages
-	// spread over the lifetime cap so that a preemptible pool is not
-	// preempted all at once at 24 h.
+// newTmpl is workload w's template: its requests, on which pools it can
+// ever run (and why not, in kube-scheduler's words), where it is meant to
+// run, and for jobs the runner's limits and GitLab's retry rule.
+func (e *engine) newTmpl(idx int, w *Workload) (*tmpl, error) {
+	t := &tmpl{idx: idx, w: w, pod: w.pod, isJob: w.Jobs != nil, rng: newStream(e.sc.Seed, "workload/"+w.Name)}
+	t.req = podRequests(w.pod)
+	t.scoreReq = scoringRequests(t.req)
+	t.perNode = needsPerNodeCheck(w.pod)
+	t.st = &WorkloadResult{Name: w.Name, Kind: "deployment"}
+	if t.isJob {
+		t.st.Kind = "jobs"
+	}
+	if err := e.checkFeasible(t); err != nil {
+		return nil, err
+	}
+	if len(w.IntendedPools) > 0 {
+		t.intended = make([]bool, len(e.pools))
+		for _, name := range w.IntendedPools {
+			for j, ps := range e.pools {
+				if ps.spec.Name == name {
+					t.intended[j] = true
+				}
+			}
+		}
+	}
+	if !t.isJob {
+		return t, nil
+	}
+	j := w.Jobs
+	t.jobs = j
+	t.retry = j.Retry
+	if w.runner != nil {
+		t.concurrent = w.runner.Concurrent
+		t.pollTimeout = w.runner.PollTimeout.Seconds()
+	}
+	if j.Concurrent != nil {
+		t.concurrent = *j.Concurrent
+	}
+	if j.PollTimeout != nil {
+		t.pollTimeout = j.PollTimeout.Seconds()
+	}
+	t.peakRate = j.Arrivals.PerHour / 3600
+	if j.PreemptionMisreported > 0 {
+		t.misreport = newStream(e.sc.Seed, "misreport/"+w.Name)
+	}
+	return t, nil
+}
+
+// checkFeasible decides, once per pool, whether t's pods can ever run there:
+// the scheduler's filters against the pool's template node, and an empty
+// node's room.
+func (e *engine) checkFeasible(t *tmpl) error {
+	t.feasible = make([]bool, len(e.pools))
+	anywhere := t.perNode // decided per node: the template verdicts below are for the autoscaler only
+	for j, ps := range e.pools {
+		ok, reason, err := Schedulable(t.pod, ps.spec.template)
+		if err != nil {
+			return fmt.Errorf("%w: workload %q: %w", ErrInvalidScenario, t.w.Name, err)
+		}
+		if ok && !ps.alloc.fits(res{}, t.req) {
+			ok, reason = false, "Insufficient resources: the pod's requests exceed an empty node's allocatable"
+		}
+		if ok && ps.spec.Max == 0 {
+			ok, reason = false, "pool has max 0 nodes"
+		}
+		t.feasible[j] = ok
+		switch {
+		case ok:
+			anywhere = true
+		case !t.perNode:
+			t.st.Unschedulable = append(t.st.Unschedulable, ps.spec.Name+": "+reason)
+		}
+	}
+	t.st.FitsNowhere = !anywhere
+	return nil
+}
+
+func (e *engine) setupTimeline() error {
+	o := e.opts.Timeline
+	if o == nil {
+		return nil
+	}
+	if o.To <= o.From || o.From < 0 {
+		return fmt.Errorf("%w: timeline window: want 0 <= from < to", ErrInvalidScenario)
+	}
+	e.tlFrom, e.tlTo = o.From.Seconds(), o.To.Seconds()
+	e.tl = &Timeline{From: o.From, To: o.To}
+	for _, ps := range e.pools {
+		e.tl.Pools = append(e.tl.Pools, ps.spec.Name)
+	}
+	e.push(event{t: e.tlFrom, kind: evTimeline})
+	return nil
+}
+
+// startNodes creates the cluster as it is before time 0: min nodes per
+// pool, Ready, with ages spread over the lifetime cap so that a preemptible
+// pool is not preempted all at once at 24 h.
+func (e *engine) startNodes() {
 	for _, ps := range e.pools {
 		for range ps.spec.Min {
 			n := e.newNode(ps)
@@ -295,6 +346,11 @@ func (e *engine) setup() error {
 			e.nodeReady(n)
 		}
 	}
+}
+
+// startWorkloads draws each job stream's first arrival and creates each
+// Deployment's replicas and its first rollout.
+func (e *engine) startWorkloads() {
 	for _, t := range e.tmpls {
 		if t.isJob {
 			e.activeArrivals++
@@ -308,9 +364,6 @@ func (e *engine) setup() error {
 			e.push(event{t: t.w.RolloutAt.Seconds(), kind: evRollout, tmpl: int32(t.idx)})
 		}
 	}
-	e.push(event{t: e.horizon, kind: evHorizon})
-	e.schedule()
-	return nil
 }
 
 func (e *engine) loop() error {
@@ -353,6 +406,8 @@ func (e *engine) loop() error {
 			e.idleCheck(ev.node, ev.gen)
 		case evRollout:
 			e.rollout(e.tmpls[ev.tmpl])
+		case evPreemptAt:
+			e.preemptFirst(e.pools[ev.tmpl])
 		case evHorizon:
 		case evTimeline:
 			e.tlOn = true
@@ -389,6 +444,14 @@ func (t *tmpl) rateFactor(at float64) float64 {
 // scheduleArrival draws the next arrival after `after` by thinning a Poisson
 // process at the peak rate (Lewis and Shedler), or ends the stream.
 func (e *engine) scheduleArrival(t *tmpl, after float64) {
+	if tr := t.jobs.Trace; len(tr) > 0 {
+		if t.next >= len(tr) || tr[t.next].At.Seconds() > e.horizon {
+			e.activeArrivals--
+			return
+		}
+		e.push(event{t: tr[t.next].At.Seconds(), kind: evArrival, tmpl: int32(t.idx)})
+		return
+	}
 	at := after
 	for {
 		at += t.rng.ExpFloat64() / t.peakRate
@@ -407,6 +470,10 @@ func (e *engine) scheduleArrival(t *tmpl, after float64) {
 }
 
 func (t *tmpl) sampleWork() float64 {
+	if tr := t.jobs.Trace; len(tr) > 0 {
+		t.next++
+		return tr[t.next-1].Duration.Seconds()
+	}
 	d := &t.jobs.Duration
 	mean := d.Mean.Seconds()
 	if d.Distribution == "lognormal" {
@@ -420,7 +487,7 @@ func (e *engine) arrival(t *tmpl) {
 	e.res.Jobs++
 	t.st.Jobs++
 	e.inFlight++
-	e.submit(&pod{t: t, created: e.now, work: t.sampleWork(), attempt: 1})
+	e.submit(&pod{t: t, created: e.now, work: t.sampleWork(), attempt: 1, job: e.res.Jobs})
 	e.scheduleArrival(t, e.now)
 }
 
@@ -549,10 +616,10 @@ func (e *engine) jobFailed(p *pod, reason string) {
 	t := p.t
 	e.res.FailedAttempts++
 	p.state = podDone
-	if t.retry.retries(p.attempt, reason) {
+	if t.retry.Retries(p.attempt, reason) {
 		e.res.Retries++
 		// GitLab creates a new job for the retry; it queues behind the others.
-		e.submit(&pod{t: t, created: e.now, work: p.work, attempt: p.attempt + 1})
+		e.submit(&pod{t: t, created: e.now, work: p.work, attempt: p.attempt + 1, job: p.job})
 	} else {
 		e.res.Lost++
 		t.st.Lost++
@@ -686,6 +753,9 @@ func (e *engine) bind(p *pod, n *node) {
 		e.res.WrongPool++
 	}
 	if t.isJob {
+		if e.opts.Placements {
+			e.res.Placements = append(e.res.Placements, Placement{Workload: t.w.Name, Job: p.job, Attempt: p.attempt, Pool: ps.spec.Name, Node: n.name, Start: seconds(e.now)})
+		}
 		ps.stats.JobPods++
 		e.res.Attempts++
 		e.waits = append(e.waits, e.now-p.created)
@@ -792,6 +862,7 @@ func (e *engine) newNode(ps *poolState) *node {
 	ps.seq++
 	n := &node{
 		pool:     ps,
+		seq:      ps.seq,
 		name:     ps.spec.Name + "-" + strconv.Itoa(ps.seq),
 		born:     e.now,
 		created:  e.now,
@@ -915,7 +986,7 @@ func (e *engine) nodeKill(n *node) {
 		t.st.Killed++
 		if t.isJob {
 			e.res.Preempted++
-			e.jobFailed(p, ReasonRunnerSystemFailure)
+			e.jobFailed(p, e.preemptedReason(t))
 			continue
 		}
 		e.res.ServicePodsKilled++
@@ -923,6 +994,43 @@ func (e *engine) nodeKill(n *node) {
 		// Its ReplicaSet replaces it at once.
 		e.createPod(&pod{t: t, created: e.now})
 	}
+}
+
+// schedulePreemptionsAt queues the pool's preemptions at fixed times
+// (Preemption.At).
+func (e *engine) schedulePreemptionsAt() {
+	for _, ps := range e.pools {
+		if pr := ps.spec.Preemption; pr != nil {
+			for _, at := range pr.At {
+				e.push(event{t: at.Seconds(), kind: evPreemptAt, tmpl: int32(ps.idx)})
+			}
+		}
+	}
+}
+
+// preemptFirst gives the notice to the pool's lowest-numbered node that is
+// not already going, as the live lab picks the node it deletes.
+func (e *engine) preemptFirst(ps *poolState) {
+	var first *node
+	for _, n := range ps.nodes {
+		if (n.state == nodeReady || n.state == nodeBooting) && (first == nil || n.seq < first.seq) {
+			first = n
+		}
+	}
+	if first != nil {
+		e.nodeNotice(first)
+	}
+}
+
+// preemptedReason is the failure reason gitlab-runner reports for a job
+// attempt killed with its node: a runner system failure, or for the
+// misreported share a script failure.
+func (e *engine) preemptedReason(t *tmpl) string {
+	if t.misreport != nil && t.misreport.Float64() < t.jobs.PreemptionMisreported {
+		e.res.Misreported++
+		return ReasonScriptFailure
+	}
+	return ReasonRunnerSystemFailure
 }
 
 // nodeGone: the VM is gone. Its managed instance group keeps its target
@@ -969,6 +1077,9 @@ func (e *engine) finish() {
 			e.res.PendingAtEnd++
 			if t.isJob {
 				e.res.NeverScheduled++
+				if e.opts.Placements {
+					e.res.Placements = append(e.res.Placements, Placement{Workload: t.w.Name, Job: q.job, Attempt: q.attempt})
+				}
 			}
 		}
 		if !t.isJob {

@@ -52,8 +52,6 @@ type Image struct {
 	ID string
 	// Programs are the programs in the image.
 	Programs []string
-	// RunonceMissing, when not nil, says why the image has no runonce.
-	RunonceMissing error
 }
 
 // Build builds the programs as static Linux binaries and the image, and
@@ -82,28 +80,13 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 		}
 		opts.BinDir = filepath.Join(dir, "linux-"+opts.Arch+"-static")
 	}
-	progs := []binaries.Program{binaries.Demoapp}
-	var runonceMissing error
-	if binaries.HasSource(opts.Root, binaries.Runonce) {
-		progs = append(progs, binaries.Runonce)
-	} else {
-		runonceMissing = fmt.Errorf("runonce is not in this checkout (no ./%s)", binaries.Runonce.Dir)
-	}
+	progs := []binaries.Program{binaries.Demoapp, binaries.Runonce}
 	target := binaries.Target{GOOS: "linux", GOARCH: opts.Arch, Static: true}
 	t0 := time.Now()
 	fmt.Fprintf(opts.Progress, "building %s as static linux/%s binaries... ", names(progs), opts.Arch)
 	if err := binaries.BuildFor(ctx, opts.Root, opts.BinDir, target, progs...); err != nil {
 		fmt.Fprintln(opts.Progress)
-		if len(progs) == 1 {
-			return nil, err
-		}
-		// One broken program must not stop every lab: the race needs the
-		// demo app only.
-		progs = progs[:1]
-		if err2 := binaries.BuildFor(ctx, opts.Root, opts.BinDir, target, progs...); err2 != nil {
-			return nil, err2
-		}
-		runonceMissing = fmt.Errorf("runonce does not build: %w", err)
+		return nil, err
 	}
 	fmt.Fprintf(opts.Progress, "%.1fs\n", time.Since(t0).Seconds())
 
@@ -111,7 +94,7 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Image{Tag: a.Tags[0], ID: a.ID, RunonceMissing: runonceMissing}
+	out := &Image{Tag: a.Tags[0], ID: a.ID}
 	for _, p := range progs {
 		out.Programs = append(out.Programs, p.Name)
 	}

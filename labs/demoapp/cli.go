@@ -2,16 +2,12 @@ package demoapp
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
-)
 
-// ErrUsage is returned by [Run] for a bad command line; the program exits 2.
-var ErrUsage = errors.New("usage")
+	"github.com/bloglabs/posts/internal/cli"
+)
 
 const usage = `usage: demoapp COMMAND [flags]
 
@@ -26,66 +22,62 @@ flags (also from the environment):
   --create-index B    include CREATE INDEX CONCURRENTLY (DEMOAPP_CREATE_INDEX, default true)
   --lock none|goose   how migrating replicas exclude each other (DEMOAPP_LOCK, default none)
 environment: DATABASE_URL, POD_NAME, PORT
-`
 
-// Run is the demoapp command line. Logs and events go to stderr; postlock's
-// command inherits stdout and stderr.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+exit status: 0 done, 1 failed (the lab counts a crash), 64 usage.`
+
+// Run is the demoapp command line. Logs and events go to streams.Err;
+// postlock's command inherits streams.Out and streams.Err.
+func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("%w: no command", ErrUsage)
+		return cli.Usagef("name a command: serve, migrate, postlock or version")
+	}
+	cmd, args := args[0], args[1:]
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		cli.PrintUsage(cli.NewFlagSet("demoapp", usage), streams.Out)
+		return cli.ErrHelp
 	}
 	c, err := ConfigFromEnv()
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+		return cli.Usagef("%v", err)
 	}
-	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet("demoapp "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.NewFlagSet("demoapp "+cmd, usage)
 	fs.DurationVar(&c.Backfill, "backfill", c.Backfill, "length of the slow step")
 	fs.BoolVar(&c.CreateIndex, "create-index", c.CreateIndex, "include the CREATE INDEX CONCURRENTLY step")
 	lockFlag := fs.String("lock", string(c.Lock), "none or goose")
 	migrateOnBoot := fs.Bool("migrate-on-boot", false, "serve: migrate before serving")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+	if err := cli.Parse(fs, args, streams); err != nil {
+		return err
 	}
 	c.Lock = Lock(*lockFlag)
 	if err := c.validate(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+		return cli.Usagef("%v", err)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil)).With("pod", c.Pod)
-	err = func() error {
-		switch cmd {
-		case "serve":
-			return Serve(ctx, c, *migrateOnBoot, log)
-		case "migrate":
-			return Migrate(ctx, c, log)
-		case "postlock":
-			return PostLock(ctx, c, fs.Args(), stdout, stderr, log)
-		case "version":
-			fmt.Fprintln(stdout, c.TargetVersion())
-			return nil
-		default:
-			fmt.Fprint(stderr, usage)
-			return fmt.Errorf("%w: unknown command %q", ErrUsage, cmd)
-		}
-	}()
-	if err != nil && !errors.Is(err, ErrUsage) && ctx.Err() == nil {
+	log := slog.New(slog.NewTextHandler(streams.Err, nil)).With("pod", c.Pod)
+	err = run(ctx, streams, cmd, c, *migrateOnBoot, fs.Args(), log)
+	if err != nil && !cli.IsUsage(err) && ctx.Err() == nil {
 		log.Error("exiting", "event", EventError, "err", oneLine(err.Error()))
 	}
 	return err
 }
 
-// ExitCode maps Run's error to the process's exit status.
-func ExitCode(err error) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, ErrUsage):
-		return 2
-	default:
-		return 1
+// run runs one command.
+func run(ctx context.Context, streams cli.Streams, cmd string, c Config, migrateOnBoot bool, args []string, log *slog.Logger) error {
+	switch cmd {
+	case "serve":
+		return Serve(ctx, c, migrateOnBoot, log)
+	case "migrate":
+		return Migrate(ctx, c, log)
+	case "postlock":
+		return PostLock(ctx, c, args, streams.Out, streams.Err, log)
+	case "version":
+		fmt.Fprintln(streams.Out, c.TargetVersion())
+		return nil
 	}
+	return cli.Usagef("unknown command %q: want serve, migrate, postlock or version", cmd)
 }
+
+// ExitCode maps Run's error to the process's exit status: 0, 64 for a usage
+// error, 1 for any failure (a crash, as the labs count it).
+func ExitCode(err error) int { return cli.ExitCode(err, 1) }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

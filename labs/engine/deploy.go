@@ -12,6 +12,7 @@ import (
 
 	"github.com/bloglabs/posts/labs/demoapp"
 	"github.com/bloglabs/posts/labs/report"
+	"github.com/bloglabs/posts/labs/spec"
 )
 
 // deploy runs one deployment of s against a fresh database named db, until
@@ -19,8 +20,7 @@ import (
 // passes; then it stops the replicas and inspects the database.
 func deploy(ctx context.Context, c Config, s Strategy, createIndex bool, db string) (*report.Result, error) {
 	// A suffix of its own, so that labs can share a server (tests do).
-	db += "_" + rand.Text()[:6]
-	db = strings.ToLower(db)
+	db = strings.ToLower(db + "_" + rand.Text()[:6])
 	dsn, err := c.Postgres.CreateDatabase(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
@@ -31,75 +31,9 @@ func deploy(ctx context.Context, c Config, s Strategy, createIndex bool, db stri
 	}
 	rec := newRecorder(d.Replicas, d.PodName)
 	w := newWatcher(c.Postgres.AdminDSN(), db, c.HangAfter)
-
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	watchErr := make(chan error, 1)
-	go func() { watchErr <- w.run(watchCtx) }()
-
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	runErr := make(chan error, 1)
-	go func() { runErr <- c.Runtime.Run(runCtx, d, rec.sink) }()
-
-	timeout := time.NewTimer(c.Timeout)
-	defer timeout.Stop()
-	var (
-		timedOut    bool
-		watchFailed error
-		runReturned = false
-		runErrVal   error
-	)
-wait:
-	for {
-		select {
-		case <-rec.changed:
-			if rec.settled() {
-				break wait
-			}
-		case <-w.hungC:
-			break wait
-		case <-timeout.C:
-			timedOut = true
-			break wait
-		case err := <-watchErr:
-			// Without the watcher the lab cannot see hangs; say so rather
-			// than report a partial truth.
-			watchFailed = err
-			watchErr = nil
-			if err != nil {
-				break wait
-			}
-		case err := <-runErr:
-			runReturned, runErrVal = true, err
-			break wait
-		case <-ctx.Done():
-			break wait
-		}
-	}
-	end := time.Now()
-	rec.finish(end)
-	stopWatch()
-	stopRun()
-	if !runReturned {
-		runErrVal = <-runErr
-	}
-	if watchErr != nil {
-		if err := <-watchErr; err != nil && watchFailed == nil {
-			watchFailed = err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("lab: %w", err)
-	}
-	// Whichever failed first ended the run; the other may only report
-	// being cancelled by that (a runtime still setting up says "context
-	// canceled" when the watcher's failure stopped it).
-	if runErrVal != nil && (runReturned || watchFailed == nil) {
-		return nil, fmt.Errorf("lab: runtime %s: %w", c.Runtime.Name(), runErrVal)
-	}
-	if watchFailed != nil {
-		return nil, watchFailed
+	e := runUntilSettled(ctx, c, d, rec, w)
+	if err := e.err(ctx, c.Runtime.Name()); err != nil {
+		return nil, err
 	}
 	// A replica's work can outlive its process on the server (a statement
 	// whose client was killed runs on until it notices). End it, so that
@@ -127,8 +61,103 @@ wait:
 		Hang:            hang,
 		DBOK:            in.OK(),
 		DBProblems:      append([]string{}, in.Problems...),
-		Seconds:         rec.since(end),
+		Seconds:         rec.since(e.at),
 	}
+	tally(res, e.timedOut, c.Timeout)
+	return res, nil
+}
+
+// ending is how a deployment's run ended.
+type ending struct {
+	at       time.Time
+	timedOut bool
+	// runReturned: the runtime returned before the run was ended (runErr
+	// is then its own failure, not a consequence of being stopped).
+	runReturned bool
+	runErr      error
+	watchErr    error
+}
+
+// runUntilSettled runs the deployment and the watcher until the replicas
+// settle, a hang is diagnosed, the timeout passes, either fails, or ctx is
+// done; then it stops both and waits for them.
+func runUntilSettled(ctx context.Context, c Config, d spec.Deployment, rec *recorder, w *watcher) ending {
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	watchErr := make(chan error, 1)
+	go func() { watchErr <- w.run(watchCtx) }()
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	runErr := make(chan error, 1)
+	go func() { runErr <- c.Runtime.Run(runCtx, d, rec.sink) }()
+
+	e := waitForEnd(ctx, c.Timeout, rec, w, &watchErr, runErr)
+	e.at = time.Now()
+	rec.finish(e.at)
+	stopWatch()
+	stopRun()
+	if !e.runReturned {
+		e.runErr = <-runErr
+	}
+	if watchErr != nil {
+		if err := <-watchErr; err != nil && e.watchErr == nil {
+			e.watchErr = err
+		}
+	}
+	return e
+}
+
+// waitForEnd waits for whatever ends the run first. A watcher that returns
+// without an error (it only does when stopped) is set aside: *watchErr
+// becomes nil once it has been received.
+func waitForEnd(ctx context.Context, timeout time.Duration, rec *recorder, w *watcher, watchErr *chan error, runErr <-chan error) ending {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-rec.changed:
+			if rec.settled() {
+				return ending{}
+			}
+		case <-w.hungC:
+			return ending{}
+		case <-t.C:
+			return ending{timedOut: true}
+		case err := <-*watchErr:
+			*watchErr = nil
+			// Without the watcher the lab cannot see hangs; say so rather
+			// than report a partial truth.
+			if err != nil {
+				return ending{watchErr: err}
+			}
+		case err := <-runErr:
+			return ending{runReturned: true, runErr: err}
+		case <-ctx.Done():
+			return ending{}
+		}
+	}
+}
+
+// err is the deployment's error, if the run failed. Whichever failed first
+// ended the run; the other may only report being cancelled by that (a
+// runtime still setting up says "context canceled" when the watcher's
+// failure stopped it).
+func (e ending) err(ctx context.Context, runtime string) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("lab: %w", ctx.Err())
+	case e.runErr != nil && (e.runReturned || e.watchErr == nil):
+		return fmt.Errorf("lab: runtime %s: %w", runtime, e.runErr)
+	case e.watchErr != nil:
+		return e.watchErr
+	}
+	return nil
+}
+
+// tally adds up the replicas' crashes, hangs and time to the last ready,
+// and says why replicas hung when the timeout, not the watcher, found them.
+func tally(res *report.Result, timedOut bool, timeout time.Duration) {
 	last, allReady := 0.0, true
 	for _, r := range res.ReplicaOutcomes {
 		res.Crashes += r.Crashes
@@ -145,18 +174,22 @@ wait:
 		res.SecondsToLastReady = &last
 	}
 	if res.Hang == "" && res.Hangs > 0 && timedOut {
-		res.Hang = fmt.Sprintf("%d replicas were neither ready nor crash-looping when the %s timeout ended the run", res.Hangs, c.Timeout)
+		res.Hang = fmt.Sprintf("%d replicas were neither ready nor crash-looping when the %s timeout ended the run", res.Hangs, timeout)
 	}
-	return res, nil
 }
 
+// terminateBackends ends every session of the lab's database, and waits
+// (up to 10 s, or ctx) until none is left.
 func terminateBackends(ctx context.Context, adminDSN, db string) error {
 	conn, err := pgx.Connect(ctx, adminDSN)
 	if err != nil {
 		return fmt.Errorf("lab: connect to end leftover sessions: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	deadline := time.Now().Add(10 * time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		var left int
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -166,9 +199,13 @@ func terminateBackends(ctx context.Context, adminDSN, db string) error {
 		if left == 0 {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return errors.New("lab: sessions of the lab's database would not end within 10s")
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return errors.New("lab: sessions of the lab's database would not end within 10s")
+			}
+			return fmt.Errorf("lab: end leftover sessions: %w", ctx.Err())
+		case <-tick.C:
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -120,6 +120,4 @@ type Row struct {
 	DBProblems         []string `json:"db_problems"`
 	// Hang says why the run hung, when it did.
 	Hang string `json:"hang,omitempty"`
-	// Skipped says why the strategy was not run (e.g. runonce not built).
-	Skipped string `json:"skipped,omitempty"`
 }

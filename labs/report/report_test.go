@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/bloglabs/posts/internal/golden"
 	"github.com/bloglabs/posts/labs/report"
@@ -74,5 +76,43 @@ func TestComparisonText(t *testing.T) {
 	}
 	if !bytes.Equal(buf.Bytes(), raw) {
 		t.Errorf("compare: JSON does not round-trip")
+	}
+}
+
+// stepSep separates a replica's steps; a line that breaks between two
+// steps drops it.
+const stepSep = " · "
+
+// At 80 columns (a small terminal, a workshop projector) the report still
+// reads: every line fits, each replica's steps go under its name, and
+// nothing is lost — the same words as the unwrapped report.
+func TestTextAt80Columns(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"race", "fix", "compare"} {
+		var wide, narrow bytes.Buffer
+		if name == "compare" {
+			c, _ := load[report.Comparison](t, name+".json")
+			for w, buf := range map[int]*bytes.Buffer{0: &wide, 80: &narrow} {
+				if err := (report.Text{Width: w}).WriteComparison(buf, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+		} else {
+			r, _ := load[report.Result](t, name+".json")
+			for w, buf := range map[int]*bytes.Buffer{0: &wide, 80: &narrow} {
+				if err := (report.Text{Width: w}).WriteResult(buf, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		golden.Assert(t, name+".80.txt", narrow.Bytes())
+		for i, l := range strings.Split(narrow.String(), "\n") {
+			if n := utf8.RuneCountInString(l); n > 80 {
+				t.Errorf("%s.80.txt line %d is %d columns: %q", name, i+1, n, l)
+			}
+		}
+		if words := func(s string) []string { return strings.Fields(strings.ReplaceAll(s, stepSep, " ")) }; !slices.Equal(words(wide.String()), words(narrow.String())) && name != "compare" {
+			t.Errorf("%s: the wrapped report does not hold the same words as the unwrapped one", name)
+		}
 	}
 }

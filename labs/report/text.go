@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Text options.
 type Text struct {
 	// Color adds ANSI colours (when stdout is a terminal).
 	Color bool
+	// Width, when more than 0, wraps lines at that many columns: a
+	// replica's steps go under its name, long notes and lines wrap with an
+	// indent. 0 writes each item on one line, however long.
+	Width int
 }
 
 const (
@@ -43,32 +48,33 @@ func WriteJSON(w io.Writer, v any) error {
 // verdict.
 func (t Text) WriteResult(w io.Writer, r *Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s — %s\n", t.paint(bold, "lab:"+r.Lab), r.Title)
-	fmt.Fprintf(&b, "runtime: %s   postgres: %s   replicas: %d   slow step: %s   CREATE INDEX CONCURRENTLY: %s\n",
-		r.Runtime, r.Postgres, r.Replicas, seconds(r.Backfill), yesNo(r.CreateIndex))
+	t.line(&b, "", "  ", t.paint(bold, "lab:"+r.Lab)+" —", r.Title)
+	t.facts(&b, fmt.Sprintf("runtime: %s", r.Runtime), fmt.Sprintf("postgres: %s", r.Postgres), fmt.Sprintf("replicas: %d", r.Replicas),
+		"slow step: "+seconds(r.Backfill), "CREATE INDEX CONCURRENTLY: "+yesNo(r.CreateIndex))
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "%s\n", t.paint(dim, "note: "+n))
+		t.line(&b, "", "      ", t.paint(dim, "note: "+n))
 	}
 	b.WriteString("\ntimeline, in seconds from the instant all replicas were released together:\n")
 	t.writeTimeline(&b, r.ReplicaOutcomes)
 	if r.Hang != "" {
-		fmt.Fprintf(&b, "%s %s\n", t.paint(yellow, "hang:"), r.Hang)
+		t.line(&b, "", "  ", t.paint(yellow, "hang:"), r.Hang)
 	}
 	b.WriteString("\ndatabase check (what the database holds, not what the replicas said):\n")
 	if r.DBOK {
-		fmt.Fprintf(&b, "  %s exactly as designed: tables and column present, each seed row once, each goose version once%s, the one-time step ran once\n",
-			t.paint(green, "ok"), map[bool]string{true: ", unique index valid", false: ""}[r.CreateIndex])
+		t.line(&b, "  ", "     ", t.paint(green, "ok"), "exactly as designed: tables and column present, each seed row once, each goose version once"+
+			map[bool]string{true: ", unique index valid", false: ""}[r.CreateIndex]+", the one-time step ran once")
 	}
 	for _, p := range r.DBProblems {
-		fmt.Fprintf(&b, "  %s %s\n", t.paint(red, "✗"), p)
+		t.line(&b, "  ", "    ", t.paint(red, "✗"), p)
 	}
-	fmt.Fprintf(&b, "\nruns of the one-time step: %d   crashes: %d   hangs: %d   last replica ready: %s   peak connections: %d   run: %s\n",
-		r.RunsOfStep, r.Crashes, r.Hangs, lastReady(r.SecondsToLastReady, r.Hangs), r.PeakConnections, seconds(r.Seconds))
+	b.WriteString("\n")
+	t.facts(&b, fmt.Sprintf("runs of the one-time step: %d", r.RunsOfStep), fmt.Sprintf("crashes: %d", r.Crashes), fmt.Sprintf("hangs: %d", r.Hangs),
+		"last replica ready: "+lastReady(r.SecondsToLastReady, r.Hangs), fmt.Sprintf("peak connections: %d", r.PeakConnections), "run: "+seconds(r.Seconds))
 	color := green
 	if !r.Showed {
 		color = red
 	}
-	fmt.Fprintf(&b, "%s %s\n", t.paint(color, "verdict:"), r.Verdict)
+	t.line(&b, "", "  ", t.paint(color, "verdict:"), r.Verdict)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -99,13 +105,26 @@ func (t Text) writeTimeline(b *strings.Builder, reps []Replica) {
 		case Hung:
 			outcome = t.paint(yellow, outcome)
 		}
-		fmt.Fprintf(b, "  %-*s  %s  %-*s  %s\n", w[0], r.Name, outcome, w[2], cells[i][2], t.steps(r.Events))
+		head := fmt.Sprintf("  %-*s  %s  %-*s", w[0], r.Name, outcome, w[2], cells[i][2])
+		steps := t.steps(r.Events)
+		if t.Width <= 0 || visible(head)+2+visible(strings.Join(steps, stepSep)) <= t.Width {
+			fmt.Fprintf(b, "%s  %s\n", head, strings.Join(steps, stepSep))
+			continue
+		}
+		// Too wide for one line: the steps go under the replica's name.
+		b.WriteString(strings.TrimRight(head, " ") + "\n")
+		for _, l := range wrapItems(steps, stepSep, t.Width, "      ", "      ") {
+			b.WriteString(l + "\n")
+		}
 	}
 }
 
-// steps renders a replica's events as one line; consecutive crashes with
+// stepSep separates a replica's steps on its timeline line.
+const stepSep = " · "
+
+// steps renders a replica's events, one item each; consecutive crashes with
 // the same reason collapse into one "crash ×N".
-func (t Text) steps(evs []Event) string {
+func (t Text) steps(evs []Event) []string {
 	var parts []string
 	for i := 0; i < len(evs); i++ {
 		e := evs[i]
@@ -167,52 +186,68 @@ func (t Text) steps(evs []Event) string {
 			parts = append(parts, at+t.paint(yellow, s))
 		}
 	}
-	return strings.Join(parts, " · ")
+	return parts
 }
 
 // WriteComparison writes lab:compare's table and verdict.
 func (t Text) WriteComparison(w io.Writer, c *Comparison) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s — the same deployment under each strategy, with and without CREATE INDEX CONCURRENTLY\n", t.paint(bold, "lab:compare"))
-	fmt.Fprintf(&b, "runtime: %s   postgres: %s   replicas: %d   slow step: %s\n", c.Runtime, c.Postgres, c.Replicas, seconds(c.Backfill))
+	t.line(&b, "", "  ", t.paint(bold, "lab:compare")+" —", "the same deployment under each strategy, with and without CREATE INDEX CONCURRENTLY")
+	t.facts(&b, "runtime: "+c.Runtime, "postgres: "+c.Postgres, fmt.Sprintf("replicas: %d", c.Replicas), "slow step: "+seconds(c.Backfill))
 	for _, n := range c.Notes {
-		fmt.Fprintf(&b, "%s\n", t.paint(dim, "note: "+n))
+		t.line(&b, "", "      ", t.paint(dim, "note: "+n))
 	}
 	b.WriteString("\n")
-	header := []string{"strategy", "CIC", "failures", "double runs", "hangs", "last ready", "peak conns", "database"}
-	rows := [][]string{header}
+	t.writeTable(&b, c.Rows)
 	for _, r := range c.Rows {
-		if r.Skipped != "" {
-			rows = append(rows, []string{r.Strategy, yesNo(r.CreateIndex), "-", "-", "-", "-", "-", "not run: " + r.Skipped})
-			continue
+		if r.Hang != "" {
+			t.line(&b, "", "  ", t.paint(yellow, "hang:"), fmt.Sprintf("%s, CIC %s: %s", r.Strategy, yesNo(r.CreateIndex), r.Hang))
 		}
+	}
+	for _, r := range c.Rows {
+		if len(r.DBProblems) > 0 {
+			t.line(&b, "", "  ", t.paint(red, "damage:"), fmt.Sprintf("%s, CIC %s: %s", r.Strategy, yesNo(r.CreateIndex), strings.Join(r.DBProblems, "; ")))
+		}
+	}
+	color := green
+	if !c.Showed {
+		color = red
+	}
+	t.line(&b, "", "  ", t.paint(color, "verdict:"), c.Verdict)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Column headers of the comparison table; the short ones when the long
+// ones do not fit the width.
+var (
+	longHeader  = []string{"strategy", "CIC", "failures", "double runs", "hangs", "last ready", "peak conns", "database"}
+	shortHeader = []string{"strategy", "CIC", "fails", "reruns", "hangs", "ready", "conns", "db"}
+)
+
+// writeTable writes the comparison's rows as aligned columns, colouring
+// the database's state and hangs.
+func (t Text) writeTable(b *strings.Builder, rows []Row) {
+	cells := [][]string{longHeader}
+	for _, r := range rows {
 		db := "ok"
 		if !r.DBOK {
 			db = "damaged"
 		}
-		rows = append(rows, []string{r.Strategy, yesNo(r.CreateIndex), fmt.Sprint(r.Failures), fmt.Sprint(r.DoubleRuns),
+		cells = append(cells, []string{r.Strategy, yesNo(r.CreateIndex), fmt.Sprint(r.Failures), fmt.Sprint(r.DoubleRuns),
 			fmt.Sprint(r.Hangs), lastReady(r.SecondsToLastReady, r.Hangs), fmt.Sprint(r.PeakConnections), db})
 	}
-	widths := make([]int, len(header))
-	for _, row := range rows {
-		for i, cell := range row {
-			widths[i] = max(widths[i], len([]rune(cell)))
-		}
+	widths := columnWidths(cells)
+	if t.Width > 0 && tableWidth(widths) > t.Width {
+		cells[0] = shortHeader
+		widths = columnWidths(cells)
 	}
-	for k, row := range rows {
+	for k, row := range cells {
 		b.WriteString(" ")
 		for i, cell := range row {
-			pad := widths[i] - len([]rune(cell))
-			if k > 0 && i == len(row)-1 {
-				switch {
-				case cell == "ok":
-					cell = t.paint(green, cell)
-				case cell == "damaged":
-					cell = t.paint(red, cell)
-				}
-			}
-			if k > 0 && i == 5 && cell == "hang" {
-				cell = t.paint(yellow, cell)
+			pad := widths[i] - utf8.RuneCountInString(cell)
+			if k > 0 {
+				cell = t.paintCell(i, cell)
 			}
 			b.WriteString(" " + cell)
 			if i < len(row)-1 {
@@ -221,23 +256,39 @@ func (t Text) WriteComparison(w io.Writer, c *Comparison) error {
 		}
 		b.WriteString("\n")
 	}
-	for _, r := range c.Rows {
-		if r.Hang != "" {
-			fmt.Fprintf(&b, "%s %s, CIC %s: %s\n", t.paint(yellow, "hang:"), r.Strategy, yesNo(r.CreateIndex), r.Hang)
+}
+
+// paintCell colours the database column (ok, damaged) and a hang in the
+// last-ready column.
+func (t Text) paintCell(col int, cell string) string {
+	switch {
+	case col == len(longHeader)-1 && cell == "ok":
+		return t.paint(green, cell)
+	case col == len(longHeader)-1 && cell == "damaged":
+		return t.paint(red, cell)
+	case col == 5 && cell == "hang":
+		return t.paint(yellow, cell)
+	}
+	return cell
+}
+
+func columnWidths(cells [][]string) []int {
+	widths := make([]int, len(cells[0]))
+	for _, row := range cells {
+		for i, cell := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
 		}
 	}
-	for _, r := range c.Rows {
-		if len(r.DBProblems) > 0 {
-			fmt.Fprintf(&b, "%s %s, CIC %s: %s\n", t.paint(red, "damage:"), r.Strategy, yesNo(r.CreateIndex), strings.Join(r.DBProblems, "; "))
-		}
+	return widths
+}
+
+// tableWidth is a row's width: one space in front, two between columns.
+func tableWidth(widths []int) int {
+	n := 1
+	for _, w := range widths {
+		n += w + 2
 	}
-	color := green
-	if !c.Showed {
-		color = red
-	}
-	fmt.Fprintf(&b, "%s %s\n", t.paint(color, "verdict:"), c.Verdict)
-	_, err := io.WriteString(w, b.String())
-	return err
+	return n - 1
 }
 
 func code(e Event) int {

@@ -21,12 +21,15 @@ type RestartPolicy struct {
 	// BackoffMax caps the doubling back-off. Defaults to 2s.
 	BackoffMax time.Duration
 	// MaxRestarts is how often a pod is restarted before it gives up.
-	// Defaults to 5; negative means no restarts at all.
+	// Defaults to 5.
 	MaxRestarts int
+	// NoRestarts gives a pod up at its first failure (MaxRestarts is then
+	// ignored): a zero MaxRestarts means the default.
+	NoRestarts bool
 }
 
-// WithDefaults fills in the zero fields, and turns a negative MaxRestarts
-// into 0.
+// WithDefaults fills in the zero fields; with NoRestarts, MaxRestarts
+// becomes 0.
 func (p RestartPolicy) WithDefaults() RestartPolicy {
 	if p.BackoffInitial <= 0 {
 		p.BackoffInitial = 200 * time.Millisecond
@@ -34,11 +37,11 @@ func (p RestartPolicy) WithDefaults() RestartPolicy {
 	if p.BackoffMax <= 0 {
 		p.BackoffMax = 2 * time.Second
 	}
-	if p.MaxRestarts == 0 {
-		p.MaxRestarts = 5
-	}
-	if p.MaxRestarts < 0 {
+	switch {
+	case p.NoRestarts:
 		p.MaxRestarts = 0
+	case p.MaxRestarts <= 0:
+		p.MaxRestarts = 5
 	}
 	return p
 }

@@ -1,9 +1,13 @@
+//go:build unix
+
 package faults
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -138,22 +142,33 @@ func TestHolderPartitionedMidStep(t *testing.T) {
 // A DBA ends the holder's "idle in transaction" session
 // (pg_terminate_backend), as monitoring scripts do: the lock is free at
 // once, while the waiters poll. The holder hears it at once and stops its
-// step, which takes 300 ms to clean up; the next holder sees the earlier
-// one still connected and waits for it to close its run.
+// step, which takes seconds to clean up; the next holder waits for it to
+// close its run (issue 10 item 6).
 func TestHolderSessionTerminated(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, worldOptions{version: "v1"})
+	w := newWorld(t, worldOptions{version: "v1", lease: slowStopLease})
 	terminateHolderSession(t, w, spawn{}, "session terminated")
 }
 
-// terminateHolderSession starts a holder whose step takes 300 ms to stop and
+// Restart and terminate cases use a step that takes seconds to stop, not one
+// that dies at once: a lease of 5 s allows a kill grace of 2.5 s (lease/2),
+// and the step takes 2 s of it.
+const (
+	slowStopLease = 5 * time.Second
+	slowStopTime  = 2 * time.Second
+)
+
+var slowStopFlags = []string{"--kill-grace", "2500ms"}
+
+// terminateHolderSession starts a holder whose step takes seconds to stop and
 // ten waiters (each spawn carries base's DSN and flags), ends the holder's
 // server session with pg_terminate_backend, and checks that the holder
 // exits with the lock-lost code and exactly one run succeeds in the end.
 func terminateHolderSession(t *testing.T, w *world, base spawn, label string) {
 	t.Helper()
 	holder, waiter := base, base
-	holder.mode, holder.stepTime = "slowstop", 300*time.Millisecond
+	holder.mode, holder.stepTime = "slowstop", slowStopTime
+	holder.flags = append(append([]string{}, base.flags...), slowStopFlags...)
 	waiter.stepTime = 500 * time.Millisecond
 	h, _ := w.startHolderThenWaiters(10, holder, waiter)
 	time.Sleep(time.Second) // the waiters are polling at their slowest
@@ -195,8 +210,8 @@ func TestPostgresRestartMidStep(t *testing.T) {
 	}{{"fast", pgtemp.Fast}, {"immediate", pgtemp.Immediate}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, worldOptions{version: "v1"})
-			h, _ := w.startHolderThenWaiters(5, spawn{stepTime: 30 * time.Second}, spawn{stepTime: 500 * time.Millisecond})
+			w := newWorld(t, worldOptions{version: "v1", lease: slowStopLease})
+			h, _ := w.startHolderThenWaiters(5, spawn{mode: "slowstop", stepTime: slowStopTime, flags: slowStopFlags}, spawn{stepTime: 500 * time.Millisecond})
 			time.Sleep(500 * time.Millisecond)
 			cut := time.Now()
 			if err := w.srv.Restart(context.Background(), mode.mode); err != nil {
@@ -436,6 +451,57 @@ func TestHotStandbyRefused(t *testing.T) {
 	}
 	if ev := w.events(); len(ev) != 0 {
 		t.Errorf("the step ran on a standby: %v", ev)
+	}
+
+	// Issue 10 item 5: a DSN listing the standby first and the primary
+	// second runs on the primary (pgx alone takes the first host that
+	// accepts the connection, and runonce then refused it).
+	multi := fmt.Sprintf("postgres://app:%s@127.0.0.1:%d,127.0.0.1:%d/%s?sslmode=disable", appPassword, sb.Port(), w.srv.Port(), testDB)
+	r = w.spawn(spawn{holder: "pod-1", dsn: multi})
+	<-r.done
+	if r.code != 0 {
+		t.Errorf("standby,primary DSN: exit = %d, want 0 (run on the primary):\n%s", r.code, r.out.String())
+	}
+	if ev := w.events(); len(ev) == 0 {
+		t.Error("standby,primary DSN: the step did not run")
+	}
+}
+
+// Issue 10 item 9: `runonce status` against a server that is full retries
+// until a connection frees up (before: exit 70, "a bug").
+func TestStatusRetriesAFullServer(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{version: "v1", maxConnections: 8})
+	ctx := context.Background()
+	var fill []*pgx.Conn
+	defer func() {
+		for _, c := range fill {
+			c.Close(ctx)
+		}
+	}()
+	for len(fill) < 20 {
+		c, err := pgx.Connect(ctx, w.dsn)
+		if err != nil {
+			break // full: SQLSTATE 53300
+		}
+		fill = append(fill, c)
+	}
+	if len(fill) == 0 || len(fill) == 20 {
+		t.Fatalf("filled %d connections; want the server full", len(fill))
+	}
+	cmd := exec.Command(runonceBin, "status", "--name", w.name)
+	cmd.Env = append(os.Environ(), "RUNONCE_DSN="+w.dsn)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	fill[0].Close(ctx)
+	fill = fill[1:]
+	code := shellStatus(cmd.Wait())
+	if code != 0 || !strings.Contains(out.String(), "holder:  none") {
+		t.Errorf("status against a full server: exit %d, want 0 after a retry:\n%s", code, out.String())
 	}
 }
 

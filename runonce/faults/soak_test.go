@@ -1,3 +1,5 @@
+//go:build unix
+
 package faults
 
 import (
@@ -54,22 +56,21 @@ var allFaults = []fault{faultNone, faultKill, faultTerm, faultPartition, faultPa
 
 // trialResult is one trial's outcome.
 type trialResult struct {
-	fault     fault
-	pooled    bool
-	replicas  int
-	lease     time.Duration
-	overlaps  int // two steps alive at once
-	doubles   int // a step started after a recorded success
-	reruns    int // a success its holder could not record, run again after (documented)
-	hangs     int
-	errors    int
-	recovery  time.Duration // fault → the step's next start; 0 when not applicable
-	hasRecov  bool
-	wall      time.Duration
-	problems  []string
-	notes     []string
-	timeline  string
-	seedTrial uint64
+	fault    fault
+	pooled   bool
+	replicas int
+	lease    time.Duration
+	overlaps int // two steps alive at once
+	doubles  int // a step started after a recorded success
+	reruns   int // a success its holder could not record, run again after (documented)
+	hangs    int
+	errors   int
+	recovery time.Duration // fault → the step's next start; 0 when not applicable
+	hasRecov bool
+	wall     time.Duration
+	problems []string
+	notes    []string
+	timeline string
 }
 
 // TestSoak runs randomized trials: 5–20 replicas, a lease of 1–3 s, a step
@@ -167,6 +168,12 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 		h := fmt.Sprint("pod-", j)
 		proxies[h] = p
 		specs[j] = spawn{holder: h, dsn: dsnAs(p.Port(), "app", appPassword), flags: flags, mode: mode, stepTime: stepTime}
+		if f == faultTerminate || f == faultRestartFast || f == faultRestartImm {
+			// A step that takes its time to stop (issue 10 item 6): the
+			// largest kill grace, lease/2, of which it uses 80%.
+			specs[j].flags = append(append([]string{}, flags...), "--kill-grace", (lease / 2).String())
+			specs[j].env = []string{stopTimeEnv + "=" + (lease * 2 / 5).String()}
+		}
 	}
 	if f == faultDownAtStart {
 		if err := srv.Shutdown(pgtemp.Fast); err != nil {
@@ -245,7 +252,7 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 		faultAt = time.Now()
 		_, err = admin.Exec(ctx, `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
 			WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid`,
-			int64(uint64(runonce.LockKey(w.name))>>32), int64(uint32(uint64(runonce.LockKey(w.name)))))
+			int64(uint64(runonce.LockKey("", w.name))>>32), int64(uint32(uint64(runonce.LockKey("", w.name)))))
 		admin.Close(ctx)
 		if err != nil {
 			t.Fatal(err)

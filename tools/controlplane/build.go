@@ -234,6 +234,9 @@ func Build(ctx context.Context, opts BuildOptions) (*Binaries, error) {
 			return nil, err
 		}
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made it 0700
+		return nil, fmt.Errorf("controlplane: %w", err)
+	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if _, statErr := os.Stat(dir); statErr != nil {
 			return nil, fmt.Errorf("controlplane: %w", err)

@@ -303,7 +303,7 @@ func (c *Cluster) firstExited() error {
 }
 
 // Close stops every component (SIGTERM to its process group, SIGKILL after
-// 3 s), waits for them to exit and removes the cluster's folder. It returns
+// 2 s), waits for them to exit and removes the cluster's folder. It returns
 // an error when a component had exited before Close or could not be stopped.
 // Calling it again returns the first call's result.
 func (c *Cluster) Close() error {
@@ -316,7 +316,7 @@ func (c *Cluster) Close() error {
 		var wg sync.WaitGroup
 		// All at once: a Ctrl-C under mage leaves 5 s for cleanup.
 		for i, p := range comps {
-			wg.Go(func() { errs[i] = p.stop(3 * time.Second) })
+			wg.Go(func() { errs[i] = p.stop(2 * time.Second) })
 		}
 		wg.Wait()
 		if health != nil {

@@ -38,7 +38,7 @@
 // admin is written into the folder ([Cluster.Kubeconfig]).
 //
 // [Cluster.Close] stops every component by process group (SIGTERM, SIGKILL
-// after 3 s) and removes the folder. On Linux a component also dies with the
+// after 2 s) and removes the folder. On Linux a component also dies with the
 // process that started it, so a test binary killed by its timeout leaves no
 // apiserver behind. When a component dies, the error names it and ends with
 // the last lines of its log ([Cluster.Healthy]).

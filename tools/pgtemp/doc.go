@@ -19,9 +19,18 @@
 // root too) as an unprivileged user (the "postgres" system user where it
 // exists, else "nobody") that owns the data directory.
 //
-// Binaries are found, in order, in $LABS_PG_BINDIR, on PATH, in
-// /usr/lib/postgresql/*/bin (newest first), in /usr/local/opt/postgresql*/bin
-// and /opt/homebrew/opt/postgresql*/bin, and at `pg_config --bindir`. When
-// none is found, [Start] returns [ErrNoBinaries] with the commands that
-// install them.
+// On a Mac nobody is root, so nothing is dropped: the server runs as the
+// user. On Windows, [Start] returns [ErrWindows], which says to run the labs
+// inside WSL2 (the package still builds there, so everything importing it
+// does).
+//
+// Binaries are found ([FindBinDir]) in $LABS_PG_BINDIR when it is set (and
+// only there), else beside the postgres on PATH, then in the folders where
+// installers put them — Debian's /usr/lib/postgresql/*/bin, the PGDG RPMs'
+// /usr/pgsql-*/bin, Homebrew's opt/postgresql@*/bin and opt/postgresql/bin
+// under /opt/homebrew (Apple silicon) and /usr/local (Intel), Postgres.app's
+// /Applications/Postgres.app/Contents/Versions/*/bin and the EDB installer's
+// /Library/PostgreSQL/*/bin, newest version first — and last at
+// `pg_config --bindir`. When none is found, [Start] returns [ErrNoBinaries]
+// with the commands that install them.
 package pgtemp

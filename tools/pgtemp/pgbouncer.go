@@ -166,9 +166,9 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-func writeOwned(dir string, files map[string]string, cred *syscall.Credential) error {
+func writeOwned(dir string, files map[string]string, cred *account) error {
 	if cred != nil {
-		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+		if err := os.Chown(dir, cred.uid, cred.gid); err != nil {
 			return fmt.Errorf("pgtemp: give %s to PgBouncer's user: %w", dir, err)
 		}
 	}
@@ -178,7 +178,7 @@ func writeOwned(dir string, files map[string]string, cred *syscall.Credential) e
 			return fmt.Errorf("pgtemp: %w", err)
 		}
 		if cred != nil {
-			if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+			if err := os.Chown(p, cred.uid, cred.gid); err != nil {
 				return fmt.Errorf("pgtemp: give %s to PgBouncer's user: %w", p, err)
 			}
 		}
@@ -190,7 +190,7 @@ func (b *PgBouncer) start(ctx context.Context, bin string) error {
 	// Not CommandContext: PgBouncer outlives the ctx that started it.
 	cmd := exec.Command(bin, filepath.Join(b.base, "pgbouncer.ini"))
 	cmd.Dir = b.base
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: b.srv.cred, Setpgid: true}
+	cmd.SysProcAttr = sysProcAttr(b.srv.cred)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -25,12 +25,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ErrNoBinaries is returned by [Start] when no PostgreSQL server binaries
-// (initdb, postgres) can be found. Its message says how to install them.
-var ErrNoBinaries = errors.New("no PostgreSQL server binaries found (looked in $LABS_PG_BINDIR, PATH, /usr/lib/postgresql/*/bin, Homebrew and `pg_config --bindir`); " +
-	"install them with `apt-get install -y postgresql` (Debian/Ubuntu), `dnf install -y postgresql-server` (Fedora), " +
-	"`brew install postgresql@16` (macOS), or point LABS_PG_BINDIR at the folder holding initdb and postgres")
-
 // Options configure a server. The zero value is a working test server.
 type Options struct {
 	// BinDir is the folder holding initdb and postgres. Defaults to the
@@ -78,7 +72,7 @@ type Server struct {
 	dataDir string
 	sockDir string
 	logPath string
-	cred    *syscall.Credential
+	cred    *account // who runs the server's processes; nil: ourselves
 	log     *slog.Logger
 
 	mu   sync.Mutex
@@ -89,6 +83,9 @@ type Server struct {
 // Start initialises a data directory and starts the server, returning once it
 // accepts connections. Call Stop to end it and remove its files.
 func Start(ctx context.Context, opts Options) (*Server, error) {
+	if err := checkPlatform(); err != nil {
+		return nil, err
+	}
 	if opts.User == "" {
 		opts.User = "postgres"
 	}
@@ -174,19 +171,11 @@ func (s *Server) User() string { return s.opts.User }
 // Password is the superuser's password.
 func (s *Server) Password() string { return s.opts.Password }
 
-// SocketDir is the folder holding the server's unix socket.
-func (s *Server) SocketDir() string { return s.sockDir }
-
 // DataDir is the server's data directory.
 func (s *Server) DataDir() string { return s.dataDir }
 
 // BinDir is the folder of the server binaries in use.
 func (s *Server) BinDir() string { return s.bin }
-
-// Credential is the user that runs the server's processes when pgtemp runs
-// as root, nil otherwise. Other server tools (pg_basebackup, pgbouncer) that
-// must share its files can be run with it.
-func (s *Server) Credential() *syscall.Credential { return s.cred }
 
 // CreateDatabase creates a database owned by the superuser.
 func (s *Server) CreateDatabase(ctx context.Context, name string) error {
@@ -259,55 +248,14 @@ func (s *Server) Stop() error {
 	return err
 }
 
-// FindBinDir returns the first folder holding both initdb and postgres, or
-// ErrNoBinaries.
-func FindBinDir() (string, error) {
-	var candidates []string
-	if d := os.Getenv("LABS_PG_BINDIR"); d != "" {
-		candidates = append(candidates, d)
-	}
-	if p, err := exec.LookPath("postgres"); err == nil {
-		// Debian links /usr/local/bin/postgres into its versioned folder;
-		// resolve it so initdb sits beside it.
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			p = r
-		}
-		candidates = append(candidates, filepath.Dir(p))
-	}
-	for _, pattern := range []string{"/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/opt/postgresql*/bin", "/opt/homebrew/opt/postgresql*/bin"} {
-		m, _ := filepath.Glob(pattern)
-		sort.Slice(m, func(i, j int) bool { return versionOf(m[i]) > versionOf(m[j]) })
-		candidates = append(candidates, m...)
-	}
-	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		candidates = append(candidates, strings.TrimSpace(string(out)))
-	}
-	for _, d := range candidates {
-		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
-			return d, nil
-		}
-	}
-	return "", ErrNoBinaries
-}
+// account is an unprivileged user that runs the server's processes when
+// pgtemp runs as root.
+type account struct{ uid, gid int }
 
-func versionOf(path string) int {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, path)
-	n, _ := strconv.Atoi(digits)
-	return n
-}
-
-func isExec(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
-}
-
-// credentialFor picks who runs the server: nil (ourselves) unless root.
-func credentialFor(name string) (*syscall.Credential, error) {
+// credentialFor picks who runs the server: nil (ourselves) unless root. On a
+// Mac (and on Windows, where Geteuid is -1) users are not root, so nothing
+// is dropped there.
+func credentialFor(name string) (*account, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
@@ -325,7 +273,7 @@ func credentialFor(name string) (*syscall.Credential, error) {
 		if uid == 0 {
 			continue
 		}
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+		return &account{uid: uid, gid: gid}, nil
 	}
 	return nil, fmt.Errorf("pgtemp: running as root, and PostgreSQL refuses root; no unprivileged user %v to run it as: create one (useradd -r postgres) or run as a normal user", names)
 }
@@ -359,7 +307,7 @@ func (s *Server) makeDirs() error {
 			return fmt.Errorf("pgtemp: %w", err)
 		}
 		for _, p := range []string{base, s.sockDir, filepath.Join(base, "pw")} {
-			if err := os.Chown(p, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+			if err := os.Chown(p, s.cred.uid, s.cred.gid); err != nil {
 				return fmt.Errorf("pgtemp: give %s to the server's user: %w", p, err)
 			}
 		}
@@ -383,7 +331,7 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, name), args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
 	cmd.Dir = s.base
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred, Setpgid: true}
+	cmd.SysProcAttr = sysProcAttr(s.cred)
 	return cmd
 }
 

@@ -1,23 +1,22 @@
-// Command cisim simulates CI jobs on Kubernetes node pools; see package cisim.
+// Command cisim simulates CI jobs on Kubernetes node pools, and runs the
+// preemptible lab live on a cluster; see package
+// github.com/bloglabs/posts/ci-preemptible/cmd/cisim/app.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 
-	"github.com/bloglabs/posts/ci-preemptible/cisim"
+	"github.com/bloglabs/posts/ci-preemptible/cmd/cisim/app"
+	"github.com/bloglabs/posts/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := cisim.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := app.Run(ctx, cli.OS(), os.Args[1:])
 	stop()
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "cisim:", err)
-	}
-	os.Exit(cisim.ExitCode(err))
+	cli.Report(os.Stderr, "cisim", err)
+	os.Exit(app.ExitCode(err))
 }

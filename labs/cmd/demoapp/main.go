@@ -8,12 +8,14 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/demoapp"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err := demoapp.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := demoapp.Run(ctx, cli.OS(), os.Args[1:])
 	stop()
+	cli.Report(os.Stderr, "demoapp", err)
 	os.Exit(demoapp.ExitCode(err))
 }

@@ -4,20 +4,18 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := app.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := app.Run(ctx, cli.OS(), os.Args[1:])
 	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "lab:", err)
-	}
+	cli.Report(os.Stderr, "lab", err)
 	os.Exit(app.ExitCode(err))
 }

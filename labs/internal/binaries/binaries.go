@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -28,10 +28,6 @@ var (
 	Demoapp = Program{Name: "demoapp", Dir: "labs/cmd/demoapp"}
 	Runonce = Program{Name: "runonce", Dir: "runonce/cmd/runonce"}
 )
-
-// ErrNoSource is returned by [Build] when a program's package is not in the
-// module (yet).
-var ErrNoSource = errors.New("no such main package in the module")
 
 // ModuleRoot finds the module's root folder by walking up from the working
 // directory.
@@ -72,17 +68,6 @@ func DefaultDir() (string, error) {
 	return filepath.Join(c, "bloglabs", "labs-bin"), nil
 }
 
-// HasSource reports whether p's package exists under root.
-func HasSource(root string, p Program) bool {
-	m, _ := filepath.Glob(filepath.Join(root, p.Dir, "*.go"))
-	for _, f := range m {
-		if !strings.HasSuffix(f, "_test.go") {
-			return true
-		}
-	}
-	return false
-}
-
 // Target says what to build for. The zero value is this machine, as `go
 // build` builds by default.
 type Target struct {
@@ -102,11 +87,6 @@ func Build(ctx context.Context, root, dir string, progs ...Program) error {
 // binary is built into a fresh folder and renamed into place, so a lab
 // running an older copy is not disturbed.
 func BuildFor(ctx context.Context, root, dir string, t Target, progs ...Program) error {
-	for _, p := range progs {
-		if !HasSource(root, p) {
-			return fmt.Errorf("binaries: %s (./%s): %w", p.Name, p.Dir, ErrNoSource)
-		}
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("binaries: %w", err)
 	}
@@ -138,11 +118,20 @@ func BuildFor(ctx context.Context, root, dir string, t Target, progs ...Program)
 		return fmt.Errorf("binaries: go %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	for _, p := range progs {
-		if err := os.Rename(filepath.Join(tmp, p.Name), filepath.Join(dir, p.Name)); err != nil {
+		file := p.Name + t.exeSuffix()
+		if err := os.Rename(filepath.Join(tmp, file), filepath.Join(dir, file)); err != nil {
 			return fmt.Errorf("binaries: %w", err)
 		}
 	}
 	return nil
+}
+
+// exeSuffix is what go build appends to a binary's name for t.
+func (t Target) exeSuffix() string {
+	if t.GOOS == "windows" || (t.GOOS == "" && runtime.GOOS == "windows") {
+		return ".exe"
+	}
+	return ""
 }
 
 // goTool finds the go command: on PATH, else in $GOROOT/bin.

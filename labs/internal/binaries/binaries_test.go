@@ -19,12 +19,6 @@ func TestModuleRootFromASubfolder(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "labs", "internal", "binaries", "binaries.go")); err != nil {
 		t.Errorf("ModuleRoot = %s, which does not hold this package: %v", root, err)
 	}
-	if !binaries.HasSource(root, binaries.Demoapp) {
-		t.Errorf("HasSource(demoapp) = false under %s", root)
-	}
-	if binaries.HasSource(root, binaries.Program{Name: "x", Dir: "no/such/dir"}) {
-		t.Error("HasSource of a missing folder = true")
-	}
 }
 
 func TestBuildDemoapp(t *testing.T) {

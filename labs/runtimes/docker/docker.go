@@ -47,10 +47,9 @@ type Options struct {
 	// network under its Name; one on this machine's loopback through a
 	// relay on the network's gateway (Linux only).
 	Backends []runtimes.Backend
-	// BackoffInitial, BackoffMax and MaxRestarts are the restart policy:
-	// runtimes.RestartPolicy, the same as the process runtime's.
-	BackoffInitial, BackoffMax time.Duration
-	MaxRestarts                int
+	// RestartPolicy is how crashed containers are restarted, as on the
+	// process runtime; its zero value is the default policy.
+	runtimes.RestartPolicy
 	// ProbePeriod is the readiness probe's interval. Defaults to 50ms.
 	ProbePeriod time.Duration
 	// StopGrace is how long a container has between SIGTERM and SIGKILL
@@ -85,8 +84,7 @@ func New(opts Options) *Runtime {
 	if opts.StopGrace <= 0 {
 		opts.StopGrace = 2 * time.Second
 	}
-	policy := runtimes.RestartPolicy{BackoffInitial: opts.BackoffInitial, BackoffMax: opts.BackoffMax, MaxRestarts: opts.MaxRestarts}
-	return &Runtime{opts: opts, policy: policy.WithDefaults(), backends: slices.Clone(opts.Backends)}
+	return &Runtime{opts: opts, policy: opts.RestartPolicy.WithDefaults(), backends: slices.Clone(opts.Backends)}
 }
 
 // Name is "docker".
@@ -283,6 +281,62 @@ func (p *pod) env(c spec.Container) []string {
 func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string) {
 	s := p.rs
 	c := a.Container
+	cfg, hc, port := p.containerConfig(a)
+	name := fmt.Sprintf("%s-%s-%s-%d", s.id, p.Name, c.Name, a.N)
+	created, err := s.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc, Name: name})
+	if err != nil {
+		p.ticket.Arrive()
+		return -1, fmt.Sprintf("create container: %v", err)
+	}
+	id := created.ID
+	defer func() {
+		_, _ = s.cli.ContainerRemove(context.WithoutCancel(ctx), id, client.ContainerRemoveOptions{Force: true})
+	}()
+	if !p.awaitRelease(ctx) {
+		return -1, "stopped before start"
+	}
+	if _, err := s.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		return -1, fmt.Sprintf("start %s: %v", c.Command[0], cleanStartError(err))
+	}
+	startedAt, hostPort := p.started(ctx, id, port)
+	p.emit(p.StartEvent(a, startedAt))
+
+	var logf io.Writer
+	if f := runtimes.OpenLog(s.r.opts.LogDir, p.Name, c.Name, a.N); f != nil {
+		defer f.Close()
+		logf = f
+	}
+	out := runtimes.NewLines(p.Pod, a, logf, p.emit)
+	logsDone := make(chan struct{})
+	go func() {
+		defer close(logsDone)
+		p.follow(context.WithoutCancel(ctx), id, out)
+	}()
+	exited := make(chan struct{})
+	p.probe(ctx, a, hostPort, exited)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-ctx.Done():
+			grace := int(s.r.opts.StopGrace.Round(time.Second) / time.Second)
+			_, _ = s.cli.ContainerStop(context.WithoutCancel(ctx), id, client.ContainerStopOptions{Timeout: &grace})
+		case <-exited:
+		}
+	}()
+	code := p.wait(context.WithoutCancel(ctx), id)
+	close(exited)
+	<-stopped
+	<-logsDone
+	return code, out.LastStderr()
+}
+
+// containerConfig is the attempt's container: the image, the spec's
+// command as its entrypoint, the pod's environment and the run's labels;
+// a main container with a readiness probe publishes its port (returned) on
+// a random host port.
+func (p *pod) containerConfig(a runtimes.Attempt) (*container.Config, *container.HostConfig, network.Port) {
+	s, c := p.rs, a.Container
 	cfg := &container.Config{
 		Image:    s.r.opts.Image,
 		Hostname: p.Name,
@@ -304,76 +358,56 @@ func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string
 		}
 		hc.PortBindings = network.PortMap{port: {binding}}
 	}
-	name := fmt.Sprintf("%s-%s-%s-%d", s.id, p.Name, c.Name, a.N)
-	created, err := s.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc, Name: name})
-	if err != nil {
-		p.ticket.Arrive()
-		return -1, fmt.Sprintf("create container: %v", err)
+	return cfg, hc, port
+}
+
+// awaitRelease waits, for the pod's first container, until every pod is
+// released; it reports false when ctx ended first.
+func (p *pod) awaitRelease(ctx context.Context) bool {
+	if !p.ticket.Pending() {
+		return true
 	}
-	id := created.ID
-	defer func() {
-		_, _ = s.cli.ContainerRemove(context.WithoutCancel(ctx), id, client.ContainerRemoveOptions{Force: true})
-	}()
-	if p.ticket.Pending() {
-		p.ticket.Arrive()
-		select {
-		case <-p.ticket.Released():
-		case <-ctx.Done():
-			return -1, "stopped before start"
-		}
+	p.ticket.Arrive()
+	select {
+	case <-p.ticket.Released():
+		return true
+	case <-ctx.Done():
+		return false
 	}
-	if _, err := s.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
-		return -1, fmt.Sprintf("start %s: %v", c.Command[0], cleanStartError(err))
-	}
+}
+
+// started asks the engine when the container started and which host port
+// it published port on ("" when none).
+func (p *pod) started(ctx context.Context, id string, port network.Port) (time.Time, string) {
 	startedAt, hostPort := time.Now(), ""
-	if info, err := s.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{}); err == nil {
-		if t, err := time.Parse(time.RFC3339Nano, info.Container.State.StartedAt); err == nil {
-			startedAt = t
+	info, err := p.rs.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return startedAt, hostPort
+	}
+	if t, err := time.Parse(time.RFC3339Nano, info.Container.State.StartedAt); err == nil {
+		startedAt = t
+	}
+	if info.Container.NetworkSettings != nil {
+		if b := info.Container.NetworkSettings.Ports[port]; len(b) > 0 {
+			hostPort = b[0].HostPort
 		}
-		if info.Container.NetworkSettings != nil {
-			if b := info.Container.NetworkSettings.Ports[port]; len(b) > 0 {
-				hostPort = b[0].HostPort
-			}
-		}
 	}
-	p.emit(p.StartEvent(a, startedAt))
+	return startedAt, hostPort
+}
 
-	var logf io.Writer
-	if f := runtimes.OpenLog(s.r.opts.LogDir, p.Name, c.Name, a.N); f != nil {
-		defer f.Close()
-		logf = f
+// probe polls the container's readiness endpoint through its published
+// port until it answers (then emits Ready), the container exits, or ctx is
+// done.
+func (p *pod) probe(ctx context.Context, a runtimes.Attempt, hostPort string, exited <-chan struct{}) {
+	if hostPort == "" {
+		return
 	}
-	out := runtimes.NewLines(p.Pod, a, logf, p.emit)
-	logsDone := make(chan struct{})
+	url := fmt.Sprintf("http://%s%s", net.JoinHostPort(p.rs.probeHost, hostPort), a.Container.Readiness.Path)
 	go func() {
-		defer close(logsDone)
-		p.follow(context.WithoutCancel(ctx), id, out)
-	}()
-
-	exited := make(chan struct{})
-	if hostPort != "" {
-		url := fmt.Sprintf("http://%s%s", net.JoinHostPort(s.probeHost, hostPort), c.Readiness.Path)
-		go func() {
-			if runtimes.ProbeHTTP(ctx, url, s.r.opts.ProbePeriod, exited) {
-				p.emit(p.Event(runtimes.Ready, a))
-			}
-		}()
-	}
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		select {
-		case <-ctx.Done():
-			grace := int(s.r.opts.StopGrace.Round(time.Second) / time.Second)
-			_, _ = s.cli.ContainerStop(context.WithoutCancel(ctx), id, client.ContainerStopOptions{Timeout: &grace})
-		case <-exited:
+		if runtimes.ProbeHTTP(ctx, url, p.rs.r.opts.ProbePeriod, exited) {
+			p.emit(p.Event(runtimes.Ready, a))
 		}
 	}()
-	code := p.wait(context.WithoutCancel(ctx), id)
-	close(exited)
-	<-stopped
-	<-logsDone
-	return code, out.LastStderr()
 }
 
 // follow streams the container's output into out until the container

@@ -122,7 +122,7 @@ func run(t *testing.T, rt *docker.Runtime, d spec.Deployment) *recorder {
 func TestInitThenMainWithRestarts(t *testing.T) {
 	t.Parallel()
 	img := labImage(t)
-	rt := docker.New(docker.Options{Image: img, MaxRestarts: 2, BackoffInitial: 10 * time.Millisecond})
+	rt := docker.New(docker.Options{Image: img, RestartPolicy: runtimes.RestartPolicy{MaxRestarts: 2, BackoffInitial: 10 * time.Millisecond}})
 	d := spec.Deployment{
 		Name: "rt", Replicas: 3,
 		InitContainers: []spec.Container{{Name: "init", Command: []string{"demoapp", "version"}}},
@@ -176,7 +176,7 @@ func TestInitThenMainWithRestarts(t *testing.T) {
 func TestCommandNotInImage(t *testing.T) {
 	t.Parallel()
 	img := labImage(t)
-	rt := docker.New(docker.Options{Image: img, MaxRestarts: -1})
+	rt := docker.New(docker.Options{Image: img, RestartPolicy: runtimes.RestartPolicy{NoRestarts: true}})
 	d := spec.Deployment{Name: "nf", Replicas: 1, Container: spec.Container{Name: "app", Command: []string{"no-such-program"}}}
 	rec := run(t, rt, d)
 	var crash *runtimes.Event

@@ -20,7 +20,7 @@ func ExampleRuntime_Run() {
 		fmt.Println(err)
 		return
 	}
-	rt := docker.New(docker.Options{Image: img.Tag, MaxRestarts: 2, BackoffInitial: 10 * time.Millisecond})
+	rt := docker.New(docker.Options{Image: img.Tag, RestartPolicy: runtimes.RestartPolicy{MaxRestarts: 2, BackoffInitial: 10 * time.Millisecond}})
 	defer rt.Close()
 	d := spec.Deployment{Name: "demo", Replicas: 3,
 		InitContainers: []spec.Container{{Name: "init", Command: []string{"demoapp", "version"}}},

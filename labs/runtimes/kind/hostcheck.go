@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-	"syscall"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -109,15 +108,7 @@ func cgroupVersion(ctx context.Context, cli *client.Client) string {
 	if info, err := cli.Info(ctx, client.InfoOptions{}); err == nil && info.Info.CgroupVersion != "" {
 		return info.Info.CgroupVersion
 	}
-	var st syscall.Statfs_t
-	if err := syscall.Statfs("/sys/fs/cgroup", &st); err != nil {
-		return ""
-	}
-	const cgroup2Magic = 0x63677270
-	if st.Type == cgroup2Magic {
-		return "2"
-	}
-	return "1"
+	return localCgroupVersion()
 }
 
 // probeImage is an image with no files at all, made here: the check must not

@@ -13,7 +13,7 @@ import (
 // Three replicas of a program that fails: each is restarted twice with
 // back-off, then gives up.
 func ExampleRuntime_Run() {
-	rt := process.New(process.Options{BackoffInitial: 10 * time.Millisecond, MaxRestarts: 2})
+	rt := process.New(process.Options{RestartPolicy: runtimes.RestartPolicy{BackoffInitial: 10 * time.Millisecond, MaxRestarts: 2}})
 	d := spec.Deployment{Name: "demo", Replicas: 3, Container: spec.Container{Name: "app", Command: []string{"false"}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	gaveUp := 0

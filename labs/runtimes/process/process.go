@@ -25,13 +25,9 @@ type Options struct {
 	// BinDir holds the programs of the spec's images (demoapp, runonce); it
 	// is put first on each replica's PATH. Defaults to none: PATH only.
 	BinDir string
-	// BackoffInitial is the wait before the first restart. Defaults to 200ms.
-	BackoffInitial time.Duration
-	// BackoffMax caps the doubling back-off. Defaults to 2s.
-	BackoffMax time.Duration
-	// MaxRestarts is how often a pod is restarted before it gives up.
-	// Defaults to 5; negative means no restarts at all.
-	MaxRestarts int
+	// RestartPolicy is how crashed containers are restarted; its zero
+	// value is the default policy.
+	runtimes.RestartPolicy
 	// ProbePeriod is the readiness probe's interval. Defaults to 50ms: a
 	// lab measures time to ready, and Kubernetes' 10 s would hide it.
 	ProbePeriod time.Duration
@@ -62,8 +58,7 @@ type Runtime struct {
 
 // New returns a process runtime.
 func New(opts Options) *Runtime {
-	policy := runtimes.RestartPolicy{BackoffInitial: opts.BackoffInitial, BackoffMax: opts.BackoffMax, MaxRestarts: opts.MaxRestarts}
-	return &Runtime{opts: opts.withDefaults(), policy: policy.WithDefaults()}
+	return &Runtime{opts: opts.withDefaults(), policy: opts.RestartPolicy.WithDefaults()}
 }
 
 // Name is "process".
@@ -78,6 +73,9 @@ const gateScript = `read -r _ <&3; exec 3<&-; exec "$@"`
 // them all (SIGTERM, SIGKILL after StopGrace) and returns. sink receives every
 // event, one call at a time.
 func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes.Event)) error {
+	if err := CheckHost(); err != nil {
+		return err
+	}
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("process runtime: %w", err)
 	}
@@ -120,35 +118,11 @@ func (p *pod) run(ctx context.Context) {
 // exit code and, when it failed, the last line it wrote (the likeliest
 // reason).
 func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string) {
-	c := a.Container
-	if !a.Init && p.Spec.Container.Port != 0 {
-		// A fresh port for every start of the main container: a free port
-		// found by listening on :0 can be taken by another program before
-		// ours binds it (parallel test packages did), and keeping it would
-		// turn one unlucky pick into a crash loop.
-		port, err := freePort()
-		if err != nil {
-			p.ticket.Arrive()
-			return -1, err.Error()
-		}
-		p.port = port
-	}
-	env := p.env(c)
-	path, err := p.lookPath(c.Command[0])
+	cmd, gated, err := p.command(a)
 	if err != nil {
 		p.ticket.Arrive()
 		return -1, err.Error()
 	}
-	gated := p.ticket.Pending()
-	args := c.Command[1:]
-	cmd := exec.Command(path, args...)
-	if gated {
-		cmd = exec.Command("/bin/sh", append([]string{"-c", gateScript, "gate", path}, args...)...)
-		cmd.ExtraFiles = []*os.File{p.gate}
-	}
-	cmd.Env = env
-	cmd.Dir = os.TempDir()
-	cmd.SysProcAttr = sysProcAttr()
 	stdout, err1 := cmd.StdoutPipe()
 	stderr, err2 := cmd.StderrPipe()
 	if err := errors.Join(err1, err2); err != nil {
@@ -156,53 +130,96 @@ func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string
 		return -1, err.Error()
 	}
 	var logf io.Writer
-	if f := runtimes.OpenLog(p.r.opts.LogDir, p.Name, c.Name, a.N); f != nil {
+	if f := runtimes.OpenLog(p.r.opts.LogDir, p.Name, a.Container.Name, a.N); f != nil {
 		defer f.Close()
 		logf = f
 	}
 	if err := cmd.Start(); err != nil {
 		p.ticket.Arrive()
-		return -1, fmt.Sprintf("start %s: %v", c.Command[0], err)
+		return -1, fmt.Sprintf("start %s: %v", a.Container.Command[0], err)
 	}
-	startedAt := time.Now()
-	if gated {
-		p.ticket.Arrive()
-		select {
-		case <-p.ticket.Released():
-			startedAt = p.ticket.ReleasedAt()
-		case <-ctx.Done():
-		}
-	}
-	p.emit(p.StartEvent(a, startedAt))
+	p.emit(p.StartEvent(a, p.released(ctx, gated)))
 
 	out := runtimes.NewLines(p.Pod, a, logf, p.emit)
 	var readers sync.WaitGroup
 	readers.Go(func() { out.Read("stdout", stdout) })
 	readers.Go(func() { out.Read("stderr", stderr) })
-
 	exited := make(chan struct{})
-	if !a.Init && c.Readiness != nil {
-		url := fmt.Sprintf("http://127.0.0.1:%d%s", p.port, c.Readiness.Path)
-		go func() {
-			if runtimes.ProbeHTTP(ctx, url, p.r.opts.ProbePeriod, exited) {
-				p.emit(p.Event(runtimes.Ready, a))
-			}
-		}()
-	}
+	p.probe(ctx, a, exited)
 	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		select {
 		case <-ctx.Done():
 			stop(cmd, p.r.opts.StopGrace, exited)
 		case <-exited:
 		}
-		close(stopped)
 	}()
 	readers.Wait()
 	err = cmd.Wait()
 	close(exited)
 	<-stopped
 	return exitCode(cmd.ProcessState, err), out.LastStderr()
+}
+
+// command is the attempt's process, not started: behind the start gate when
+// the pod's release is still pending (gated), with a fresh port for a main
+// container that listens.
+func (p *pod) command(a runtimes.Attempt) (cmd *exec.Cmd, gated bool, err error) {
+	c := a.Container
+	if !a.Init && p.Spec.Container.Port != 0 {
+		// A fresh port for every start of the main container: a free port
+		// found by listening on :0 can be taken by another program before
+		// ours binds it (parallel test packages did), and keeping it would
+		// turn one unlucky pick into a crash loop.
+		if p.port, err = freePort(); err != nil {
+			return nil, false, err
+		}
+	}
+	path, err := p.lookPath(c.Command[0])
+	if err != nil {
+		return nil, false, err
+	}
+	gated = p.ticket.Pending()
+	args := c.Command[1:]
+	cmd = exec.Command(path, args...)
+	if gated {
+		cmd = exec.Command("/bin/sh", append([]string{"-c", gateScript, "gate", path}, args...)...)
+		cmd.ExtraFiles = []*os.File{p.gate}
+	}
+	cmd.Env = p.env(c)
+	cmd.Dir = os.TempDir()
+	cmd.SysProcAttr = sysProcAttr()
+	return cmd, gated, nil
+}
+
+// released waits, for a gated process, until every pod is released, and
+// returns when the process really started: the release, or now.
+func (p *pod) released(ctx context.Context, gated bool) time.Time {
+	if !gated {
+		return time.Now()
+	}
+	p.ticket.Arrive()
+	select {
+	case <-p.ticket.Released():
+		return p.ticket.ReleasedAt()
+	case <-ctx.Done():
+		return time.Now()
+	}
+}
+
+// probe polls the main container's readiness endpoint until it answers
+// (then emits Ready), the process exits, or ctx is done.
+func (p *pod) probe(ctx context.Context, a runtimes.Attempt, exited <-chan struct{}) {
+	if a.Init || a.Container.Readiness == nil {
+		return
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", p.port, a.Container.Readiness.Path)
+	go func() {
+		if runtimes.ProbeHTTP(ctx, url, p.r.opts.ProbePeriod, exited) {
+			p.emit(p.Event(runtimes.Ready, a))
+		}
+	}()
 }
 
 func (p *pod) env(c spec.Container) []string {
@@ -248,25 +265,6 @@ func (p *pod) lookPath(name string) (string, error) {
 		return "", fmt.Errorf("%s: not in the image folder %q nor on PATH: %w", name, p.r.opts.BinDir, err)
 	}
 	return path, nil
-}
-
-// stop ends a process and its children (its process group): SIGTERM, then
-// SIGKILL after grace.
-func stop(cmd *exec.Cmd, grace time.Duration, exited <-chan struct{}) {
-	if cmd.Process == nil {
-		return
-	}
-	pgid := -cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-exited:
-		// The leader is gone; make sure no child lingers on.
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
-	case <-t.C:
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
-	}
 }
 
 func exitCode(ps *os.ProcessState, err error) int {

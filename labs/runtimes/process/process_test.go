@@ -1,3 +1,5 @@
+//go:build unix
+
 package process_test
 
 import (
@@ -136,7 +138,7 @@ func runUntil(t *testing.T, rt *process.Runtime, d spec.Deployment, rec *recorde
 
 func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
 	t.Parallel()
-	rt := process.New(process.Options{BackoffInitial: 50 * time.Millisecond, BackoffMax: 120 * time.Millisecond, MaxRestarts: 3})
+	rt := process.New(process.Options{RestartPolicy: runtimes.RestartPolicy{BackoffInitial: 50 * time.Millisecond, BackoffMax: 120 * time.Millisecond, MaxRestarts: 3}})
 	d := spec.Deployment{Name: "crash", Replicas: 3, Container: helper(t, "crash")}
 	rec := newRecorder()
 	runUntil(t, rt, d, rec, func() bool { return rec.count(runtimes.GaveUp) == d.Replicas })
@@ -174,7 +176,7 @@ func TestCrashLoopBacksOffThenGivesUp(t *testing.T) {
 func TestInitRestartsUntilItSucceedsThenMainBecomesReady(t *testing.T) {
 	t.Parallel()
 	count := filepath.Join(t.TempDir(), "count")
-	rt := process.New(process.Options{BackoffInitial: 20 * time.Millisecond})
+	rt := process.New(process.Options{RestartPolicy: runtimes.RestartPolicy{BackoffInitial: 20 * time.Millisecond}})
 	main := helper(t, "serve", spec.EnvVar{Name: "HOLDER", Value: "holder=$(POD_NAME)"})
 	main.Port = 8080
 	main.Readiness = &spec.HTTPProbe{Path: "/readyz"}
@@ -298,7 +300,7 @@ func TestStopEndsEveryProcess(t *testing.T) {
 
 func TestMissingProgramCrashesWithReason(t *testing.T) {
 	t.Parallel()
-	rt := process.New(process.Options{BackoffInitial: 10 * time.Millisecond, MaxRestarts: 1})
+	rt := process.New(process.Options{RestartPolicy: runtimes.RestartPolicy{BackoffInitial: 10 * time.Millisecond, MaxRestarts: 1}})
 	d := spec.Deployment{Name: "nope", Replicas: 2, Container: spec.Container{Name: "app", Command: []string{"no-such-program-here"}}}
 	rec := newRecorder()
 	runUntil(t, rt, d, rec, func() bool { return rec.count(runtimes.GaveUp) == d.Replicas })

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/engine"
 )
 
-func TestUsageErrorsExit2(t *testing.T) {
+func TestUsageErrorsExit64(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{
 		nil,
@@ -24,20 +26,28 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"race", "--runtime", "vm"},
 		{"race", "--postgres", "sqlite"},
 		{"fix", "--postgres", "dsn", "--dsn", ""},
+		{"race", "--width", "-1"},
+		{"race", "--max-restarts", "-2"},
 		{"cluster"},
 		{"cluster", "sideways"},
 		{"cluster", "up", "--shape", "round"},
+		{"cluster", "down", "stray"},
 		{"compare", "--color", "purple"},
 		{"race", "stray"},
 		{"race", "--no-such-flag"},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := app.Run(context.Background(), args, &stdout, &stderr)
-		if got := app.ExitCode(err); got != 2 {
-			t.Errorf("Run(%q) = %v (exit %d), want a usage error (exit 2)", args, err, got)
+		err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, args)
+		if got := app.ExitCode(err); got != cli.ExitUsage {
+			t.Errorf("Run(%q) = %v (exit %d), want a usage error (exit 64)", args, err, got)
 		}
-		if stdout.Len() != 0 {
-			t.Errorf("Run(%q) wrote to stdout: %q", args, stdout.String())
+		if stdout.Len() != 0 || stderr.Len() != 0 {
+			t.Errorf("Run(%q) wrote stdout %q, stderr %q; want nothing before the one line main prints", args, stdout.String(), stderr.String())
+		}
+		var line bytes.Buffer
+		cli.Report(&line, "lab", err)
+		if l := line.String(); !strings.HasPrefix(l, "lab: ") || !strings.HasSuffix(l, " (see lab --help)\n") || strings.Count(l, "\n") != 1 {
+			t.Errorf("Run(%q) reports %q, want one line: lab: MSG (see lab --help)", args, l)
 		}
 	}
 }
@@ -46,9 +56,10 @@ func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	for err, want := range map[error]int{
 		nil:                                     0,
-		fmt.Errorf("x: %w", engine.ErrNotShown): 1,
-		fmt.Errorf("x: %w", app.ErrUsage):       2,
-		errors.New("no postgres"):               3,
+		cli.ErrHelp:                             0,
+		fmt.Errorf("x: %w", engine.ErrNotShown): app.ExitNotShown,
+		cli.Usagef("bad"):                       cli.ExitUsage,
+		errors.New("no postgres"):               app.ExitCannotRun,
 	} {
 		if got := app.ExitCode(err); got != want {
 			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
@@ -56,14 +67,29 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestHelpIsNotAnError(t *testing.T) {
+// --help, in every place a user may put it, prints the usage on stdout and
+// exits 0.
+func TestHelpGoesToStdout(t *testing.T) {
 	t.Parallel()
-	var stderr bytes.Buffer
-	if err := app.Run(context.Background(), []string{"help"}, &bytes.Buffer{}, &stderr); err != nil {
-		t.Errorf("help: %v", err)
-	}
-	if !strings.Contains(stderr.String(), "usage: lab race|fix|compare") {
-		t.Errorf("help printed %q", stderr.String())
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "usage: lab race|fix|compare"},
+		{[]string{"--help"}, "usage: lab race|fix|compare"},
+		{[]string{"race", "--help"}, "-max-restarts"},
+		{[]string{"compare", "-h"}, "-width"},
+		{[]string{"cluster", "--help"}, "usage: lab cluster up|down"},
+		{[]string{"cluster", "up", "-h"}, "-shape"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, tc.args)
+		if !errors.Is(err, cli.ErrHelp) || app.ExitCode(err) != 0 {
+			t.Errorf("%q: %v (exit %d), want cli.ErrHelp, exit 0", tc.args, err, app.ExitCode(err))
+		}
+		if !strings.Contains(stdout.String(), tc.want) || stderr.Len() != 0 {
+			t.Errorf("%q: stdout %q, stderr %q; want the usage (%q) on stdout only", tc.args, stdout.String(), stderr.String(), tc.want)
+		}
 	}
 }
 
@@ -77,13 +103,18 @@ func TestRaceEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	jsonFile := filepath.Join(dir, "out", "race.json")
 	var stdout, stderr bytes.Buffer
-	err := app.Run(context.Background(), []string{"race", "--replicas", "3", "--json", jsonFile, "--bin-dir", filepath.Join(dir, "bin")}, &stdout, &stderr)
+	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr},
+		[]string{"race", "--replicas", "3", "--json", jsonFile, "--bin-dir", filepath.Join(dir, "bin"), "--width", "80"})
 	if code := app.ExitCode(err); code != 0 {
 		t.Fatalf("race: %v (exit %d)\nstderr:\n%s\nstdout:\n%s", err, code, stderr.String(), stdout.String())
 	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "verdict: race reproduced") {
-		t.Errorf("last line %q, want the verdict", last)
+	if !strings.Contains(stdout.String(), "\nverdict: race reproduced") {
+		t.Errorf("no verdict in the report:\n%s", stdout.String())
+	}
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if n := utf8.RuneCountInString(l); n > 80 {
+			t.Errorf("a line of %d columns in a report for --width 80: %q", n, l)
+		}
 	}
 	if strings.Contains(stdout.String(), "\x1b[") {
 		t.Error("colour codes in a report to a non-terminal")

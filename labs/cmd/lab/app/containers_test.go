@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
@@ -24,10 +25,8 @@ func TestMain(m *testing.M) {
 		if err := json.Unmarshal([]byte(args), &list); err != nil {
 			panic(err)
 		}
-		err := app.Run(context.Background(), list, os.Stdout, os.Stderr)
-		if err != nil {
-			os.Stderr.WriteString("lab: " + err.Error() + "\n")
-		}
+		err := app.Run(context.Background(), cli.OS(), list)
+		cli.Report(os.Stderr, "lab", err)
 		os.Exit(app.ExitCode(err))
 	}
 	os.Exit(m.Run())
@@ -65,7 +64,7 @@ func runLab(t *testing.T, args ...string) (result, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	t0 := time.Now()
-	err := app.Run(context.Background(), append(args, "--json", "-", "--color", "never"), &stdout, &stderr)
+	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, append(args, "--json", "-", "--color", "never"))
 	t.Logf("%s: %v in %v", strings.Join(args, " "), err, time.Since(t0).Round(100*time.Millisecond))
 	if code := app.ExitCode(err); code != 0 {
 		t.Fatalf("%v: %v (exit %d)\nstderr:\n%s\nstdout:\n%s", args, err, code, stderr.String(), stdout.String())
@@ -169,7 +168,7 @@ func TestKindSaysWhatIsMissing(t *testing.T) {
 		t.Skip("kind can run here: TestFixOnKind runs the lab instead")
 	}
 	var stdout, stderr bytes.Buffer
-	err := app.Run(context.Background(), []string{"fix", "--runtime", "kind"}, &stdout, &stderr)
+	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"fix", "--runtime", "kind"})
 	if code := app.ExitCode(err); code != 3 || !errors.Is(err, kind.ErrHost) {
 		t.Fatalf("fix --runtime kind = %v (exit %d); want the host check's error, exit 3", err, code)
 	}
@@ -177,7 +176,7 @@ func TestKindSaysWhatIsMissing(t *testing.T) {
 		t.Errorf("something ran before the check: stderr %q, stdout %q", stderr.String(), stdout.String())
 	}
 	t.Logf("%v", err)
-	err = app.Run(context.Background(), []string{"cluster", "up"}, &stdout, &stderr)
+	err = app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"cluster", "up"})
 	if !errors.Is(err, kind.ErrHost) {
 		t.Errorf("cluster up = %v; want the host check's error", err)
 	}

@@ -6,18 +6,25 @@ import (
 	"io"
 	"os"
 
+	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 )
 
-// A magefile target is one call; its exit status comes from ExitCode.
-func ExampleRun() {
-	err := app.Run(context.Background(), []string{"race", "--replicas", "5", "--json", "labs-output/race.json"}, os.Stdout, os.Stderr)
+// A magefile target is one typed call: the lab and its options.
+func ExampleRunLab() {
+	o := app.DefaultOptions()
+	o.Replicas = 5
+	o.JSONFile = "labs-output/race.json"
+	err := app.RunLab(context.Background(), cli.OS(), app.Race, o)
 	os.Exit(app.ExitCode(err))
 }
 
-// A mistyped lab is a usage error: exit status 2.
+// A mistyped lab is a usage error: exit status 64.
 func ExampleExitCode() {
-	err := app.Run(context.Background(), []string{"rcae"}, io.Discard, io.Discard)
-	fmt.Println(app.ExitCode(err), err)
-	// Output: 2 usage: unknown lab "rcae": want race, fix or compare
+	err := app.Run(context.Background(), cli.Streams{Out: io.Discard, Err: io.Discard}, []string{"rcae"})
+	fmt.Println(app.ExitCode(err))
+	cli.Report(os.Stdout, "lab", err)
+	// Output:
+	// 64
+	// lab: unknown lab "rcae": want race, fix or compare (see lab --help)
 }

@@ -1,0 +1,130 @@
+package lab_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bloglabs/posts/ci-preemptible/lab"
+	"github.com/bloglabs/posts/ci-preemptible/sim"
+	"github.com/bloglabs/posts/internal/golden"
+)
+
+func TestPreemptibleLab(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	svgPath := filepath.Join(dir, "out", "preemptible.svg")
+	var out bytes.Buffer
+	if err := lab.Simulate(context.Background(), &out, lab.Options{SVG: svgPath}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(out.String(), svgPath, "SVG", 1)
+	golden.Assert(t, "lab.golden", []byte(text))
+
+	svg, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	CheckSVG(t, svg, "post-all-on-demand", "post-tainted", "post-taint-missing", "post-toleration-forgotten")
+}
+
+// CheckSVG parses the chart as XML and looks for what a reader needs.
+func CheckSVG(t *testing.T, svg []byte, want ...string) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	var texts []string
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("chart is not well-formed XML: %v", err)
+		}
+		if cd, ok := tok.(xml.CharData); ok {
+			texts = append(texts, string(cd))
+		}
+	}
+	all := strings.Join(texts, "\n")
+	for _, w := range append(want, "p95 queue wait", "nodes per pool", "preemptions") {
+		if !strings.Contains(all, w) {
+			t.Errorf("chart has no text %q", w)
+		}
+	}
+}
+
+func TestSimulateScenarioFileWithJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A scenario of your own on disk, referring to a Deployment next to it.
+	os.WriteFile(filepath.Join(dir, "web.yaml"), []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx, resources: {requests: {cpu: 500m}}}]
+`), 0o644)
+	os.WriteFile(filepath.Join(dir, "mine.yaml"), []byte(`name: mine
+horizon: 72h
+pools:
+  - {name: od, provisioning: on-demand, pricePerHour: 0.2, allocatable: {cpu: "8", memory: 32Gi}, min: 1, max: 4}
+workloads:
+  - name: ci
+    pod: {spec: {containers: [{name: build, resources: {requests: {cpu: "2"}}}]}}
+    jobs:
+      arrivals: {perHour: 20, profile: working-day}
+      duration: {distribution: lognormal, mean: 15m, sigma: 1}
+  - {name: web, deploymentFile: web.yaml}
+`), 0o644)
+	jsonPath := filepath.Join(dir, "r.json")
+	var out bytes.Buffer
+	err := lab.Simulate(context.Background(), &out, lab.Options{
+		Scenarios: []string{filepath.Join(dir, "mine.yaml"), "post-tainted"}, Horizon: 72 * time.Hour, JSON: jsonPath,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "mine") || !strings.Contains(out.String(), "post-tainted") {
+		t.Errorf("table lacks a scenario:\n%s", out.String())
+	}
+	var results []sim.Result
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &results); err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 2 || results[0].Jobs == 0 || results[0].Timeline == nil || results[1].Scenario != "post-tainted" {
+		t.Errorf("json: %d results, first has %d jobs and timeline %v", len(results), results[0].Jobs, results[0].Timeline != nil)
+	}
+}
+
+func TestLoadUnknown(t *testing.T) {
+	t.Parallel()
+	_, err := lab.Load(lab.Options{Scenarios: []string{"no-such-scenario"}})
+	if !errors.Is(err, lab.ErrNoScenario) {
+		t.Errorf("err %v, want ErrNoScenario", err)
+	}
+}
+
+func TestSimulateHonoursCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := lab.Simulate(ctx, io.Discard, lab.Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v, want context.Canceled", err)
+	}
+}

@@ -1,0 +1,439 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/bloglabs/posts/ci-preemptible/sim"
+)
+
+// attempt is one job pod as the lab's runner sees it.
+type attempt struct {
+	job, try  int
+	workload  *sim.Workload
+	duration  time.Duration
+	name      string
+	created   time.Duration // since the run's start
+	started   time.Duration // first seen bound; -1 before
+	finished  time.Duration // first seen Succeeded
+	node      string
+	pool      string
+	done      bool // succeeded
+	failed    bool // failed: preempted (by the lab) or otherwise
+	preempted bool
+	reason    string // kube-scheduler's message while it waits
+}
+
+// liveNode is a node the lab created.
+type liveNode struct {
+	pool     *sim.Pool
+	seq      int
+	name     string
+	gone     bool
+	cordoned bool // the preemption notice came
+}
+
+// step is something the lab does at a time of the run: the preemption's
+// phases, a replacement VM's arrival.
+type step struct {
+	at   time.Duration
+	what string // "notice", "kill", "gone", "boot"
+	node *liveNode
+}
+
+// runner drives one variant on a cluster: it plays GitLab and
+// gitlab-runner (job pods created on the trace's schedule, retried as
+// GitLab's retry rule says) and the cloud (nodes preempted and recreated),
+// while the real scheduler places pods and kwok runs them.
+type runner struct {
+	cs       kubernetes.Interface
+	ns       string
+	runID    string
+	sc       *sim.Scenario
+	shape    Shape
+	progress io.Writer
+	every    time.Duration
+	// recordDir, when set, receives the pods and nodes at the preemption
+	// notice (landed/) and at the end (end/).
+	recordDir string
+
+	t0       time.Time
+	nodes    []*liveNode
+	seq      map[string]int // per pool: the last node number
+	attempts []*attempt
+	byName   map[string]*attempt
+	steps    []step
+	next     int // trace index of the next arrival, per the single jobs workload
+	jobs     *sim.Workload
+	trace    []sim.TracedJob
+	webKill  int
+	wrong    int
+	webSeen  map[string]string // web pod → pool it was bound to
+}
+
+func (r *runner) now() time.Duration { return time.Since(r.t0) }
+
+// createNodes creates every pool's fixed nodes and waits until kwok has
+// made them Ready.
+func (r *runner) createNodes(ctx context.Context, timeout time.Duration) error {
+	for i := range r.sc.Pools {
+		p := &r.sc.Pools[i]
+		for range p.Min {
+			if _, err := r.addNode(ctx, p); err != nil {
+				return err
+			}
+		}
+	}
+	return poll(ctx, timeout, r.every, "nodes Ready", func(ctx context.Context) (bool, error) {
+		list, err := r.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: LabelRun + "=" + r.runID})
+		if err != nil {
+			return false, err
+		}
+		ready := 0
+		for i := range list.Items {
+			if nodeReady(&list.Items[i]) {
+				ready++
+			}
+		}
+		return ready == len(r.nodes), nil
+	})
+}
+
+func (r *runner) addNode(ctx context.Context, p *sim.Pool) (*liveNode, error) {
+	r.seq[p.Name]++
+	n := KwokNode(p, r.seq[p.Name], r.runID)
+	if _, err := r.cs.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
+		return nil, fmt.Errorf("live lab: create node %s: %w", n.Name, err)
+	}
+	ln := &liveNode{pool: p, seq: r.seq[p.Name], name: n.Name}
+	r.nodes = append(r.nodes, ln)
+	return ln, nil
+}
+
+// createDeployments creates each Deployment workload (the web Deployment
+// of ci-preemptible/deploy) and waits until its pods are placed or the
+// scheduler has said why not.
+func (r *runner) createDeployments(ctx context.Context, timeout time.Duration) error {
+	want := 0
+	for i := range r.sc.Workloads {
+		w := &r.sc.Workloads[i]
+		if w.Jobs != nil {
+			continue
+		}
+		d := deployment(w)
+		if _, err := r.cs.AppsV1().Deployments(r.ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("live lab: create deployment %s: %w", d.Name, err)
+		}
+		want += w.Replicas()
+	}
+	return poll(ctx, timeout, r.every, "web pods placed", func(ctx context.Context) (bool, error) {
+		pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{LabelSelector: "!" + LabelJob})
+		if err != nil {
+			return false, err
+		}
+		settled := 0
+		for i := range pods.Items {
+			if p := &pods.Items[i]; p.Spec.NodeName != "" || schedulerReason(p) != "" {
+				settled++
+			}
+		}
+		return settled >= want, nil
+	})
+}
+
+// deployment is a Deployment workload as an apps/v1 object: its pod
+// template and replica count, selected by the template's labels.
+func deployment(w *sim.Workload) *appsv1.Deployment {
+	pod := w.PodTemplate()
+	replicas := int32(w.Replicas())
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: w.Name, Labels: map[string]string{LabelWorkload: w.Name}},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: pod.Labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: pod.Labels}, Spec: pod.Spec},
+		},
+	}
+}
+
+// plan queues the preemptions: at PreemptAt the first node of each
+// preemptible or Spot pool gets its notice.
+func (r *runner) plan() {
+	for i := range r.sc.Pools {
+		p := &r.sc.Pools[i]
+		if p.Preemption == nil {
+			continue
+		}
+		for _, at := range p.Preemption.At {
+			r.steps = append(r.steps, step{at: at.Duration, what: "notice", node: &liveNode{pool: p}})
+		}
+	}
+}
+
+// loop runs the variant until every job has finished, nothing can move
+// any more, or the drain is over.
+func (r *runner) loop(ctx context.Context) error {
+	end := r.sc.Horizon.Duration + r.sc.Drain.Duration
+	tick := time.NewTicker(r.every)
+	defer tick.Stop()
+	for {
+		now := r.now()
+		if err := r.arrivals(ctx, now); err != nil {
+			return err
+		}
+		if err := r.doSteps(ctx, now); err != nil {
+			return err
+		}
+		busy, err := r.observe(ctx, now)
+		if err != nil {
+			return err
+		}
+		if now >= end || (r.next == len(r.trace) && len(r.steps) == 0 && !busy) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// arrivals creates the job pods that are due.
+func (r *runner) arrivals(ctx context.Context, now time.Duration) error {
+	for r.next < len(r.trace) && r.trace[r.next].At.Duration <= now {
+		tj := r.trace[r.next]
+		r.next++
+		if err := r.submit(ctx, r.next, 1, tj.Duration.Duration, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) submit(ctx context.Context, job, try int, d, now time.Duration) error {
+	pod := JobPod(r.jobs, job, try, d)
+	if _, err := r.cs.CoreV1().Pods(r.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("live lab: create pod %s: %w", pod.Name, err)
+	}
+	a := &attempt{job: job, try: try, workload: r.jobs, duration: d, name: pod.Name, created: r.now(), started: -1}
+	r.attempts = append(r.attempts, a)
+	r.byName[a.name] = a
+	return nil
+}
+
+// doSteps carries out the preemption steps that are due, in order.
+func (r *runner) doSteps(ctx context.Context, now time.Duration) error {
+	slices.SortStableFunc(r.steps, func(a, b step) int { return int(a.at - b.at) })
+	for len(r.steps) > 0 && r.steps[0].at <= now {
+		s := r.steps[0]
+		r.steps = r.steps[1:]
+		if err := r.do(ctx, s, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
+	pr := s.node.pool.Preemption
+	switch s.what {
+	case "notice":
+		n := r.firstNode(s.node.pool)
+		if n == nil {
+			return nil
+		}
+		fmt.Fprintf(r.progress, "  %5.1fs preemption notice for %s: cordoned; its pods fail in %s, the VM is gone in %s\n", now.Seconds(), n.name, pr.GracePeriod.Duration, pr.Notice.Duration)
+		if r.recordDir != "" {
+			if err := r.record(ctx, filepath.Join(r.recordDir, "landed")); err != nil {
+				return err
+			}
+		}
+		if err := r.cordon(ctx, n.name); err != nil {
+			return err
+		}
+		r.steps = append(r.steps,
+			step{at: s.at + pr.GracePeriod.Duration, what: "kill", node: n},
+			step{at: s.at + pr.Notice.Duration, what: "gone", node: n})
+	case "kill":
+		return r.killPods(ctx, s.node, now)
+	case "gone":
+		s.node.gone = true
+		if err := r.cs.CoreV1().Nodes().Delete(ctx, s.node.name, metav1.DeleteOptions{}); err != nil {
+			return fmt.Errorf("live lab: delete node %s: %w", s.node.name, err)
+		}
+		r.steps = append(r.steps, step{at: s.at + s.node.pool.BootTime.Duration, what: "boot", node: s.node})
+	case "boot":
+		n, err := r.addNode(ctx, s.node.pool)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(r.progress, "  %5.1fs %s deleted earlier; its replacement %s joins\n", now.Seconds(), s.node.name, n.name)
+	}
+	return nil
+}
+
+// firstNode is the pool's lowest-numbered node that is not going, as the
+// simulator picks it (sim.Preemption.At).
+func (r *runner) firstNode(p *sim.Pool) *liveNode {
+	var first *liveNode
+	for _, n := range r.nodes {
+		if n.pool == p && !n.gone && !n.cordoned && (first == nil || n.seq < first.seq) {
+			first = n
+		}
+	}
+	return first
+}
+
+func (r *runner) cordon(ctx context.Context, name string) error {
+	patch := []byte(`{"spec":{"unschedulable":true}}`)
+	if _, err := r.cs.CoreV1().Nodes().Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("live lab: cordon node %s: %w", name, err)
+	}
+	for _, n := range r.nodes {
+		if n.name == name {
+			n.cordoned = true
+		}
+	}
+	return nil
+}
+
+// killPods ends graceful node shutdown: every pod on the node fails, as
+// the kubelet reports it, and is deleted; a job pod's job is retried if
+// GitLab's retry rule says so.
+func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) error {
+	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + n.name})
+	if err != nil {
+		return fmt.Errorf("live lab: pods on %s: %w", n.name, err)
+	}
+	killed := 0
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			continue
+		}
+		killed++
+		p.Status.Phase = corev1.PodFailed
+		p.Status.Reason = "Terminated"
+		p.Status.Message = "Pod was terminated in response to imminent node shutdown."
+		if _, err := r.cs.CoreV1().Pods(r.ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("live lab: fail pod %s: %w", p.Name, err)
+		}
+		zero := int64(0)
+		if err := r.cs.CoreV1().Pods(r.ns).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+			return fmt.Errorf("live lab: delete pod %s: %w", p.Name, err)
+		}
+		a := r.byName[p.Name]
+		if a == nil {
+			r.webKill++
+			continue
+		}
+		a.failed, a.preempted = true, true
+		if a.node == "" {
+			a.node, a.pool, a.started = n.name, n.pool.Name, now
+		}
+		if r.jobs.Jobs.Retry.Retries(a.try, sim.ReasonRunnerSystemFailure) {
+			if err := r.submit(ctx, a.job, a.try+1, a.duration, now); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(r.progress, "  %5.1fs %d pod(s) on %s failed with their node\n", now.Seconds(), killed, n.name)
+	return nil
+}
+
+// observe reads the namespace's pods into the attempts; busy is whether any
+// job pod still runs or may yet be placed.
+func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err error) {
+	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return false, fmt.Errorf("live lab: list pods: %w", err)
+	}
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		a := r.byName[p.Name]
+		if a == nil {
+			r.observeService(p)
+			continue
+		}
+		if a.node == "" && p.Spec.NodeName != "" {
+			// Seen bound now, not at the loop's start: the pod may have
+			// been created and bound within this iteration.
+			a.node, a.started = p.Spec.NodeName, r.now()
+			a.pool = r.poolOf(p.Spec.NodeName)
+			if in := r.jobs.IntendedPools; len(in) > 0 && !slices.Contains(in, a.pool) {
+				r.wrong++
+			}
+		}
+		switch {
+		case a.failed:
+		case p.Status.Phase == corev1.PodSucceeded:
+			if !a.done {
+				a.done, a.finished = true, r.now()
+			}
+		case p.Status.Phase == corev1.PodFailed:
+			a.failed = true
+		case p.Spec.NodeName == "":
+			a.reason = schedulerReason(p)
+			// Pending with the scheduler's verdict, and nothing running
+			// that could make room: stuck, not busy.
+		default:
+			busy = true
+		}
+	}
+	return busy || r.pendingCouldMove(), nil
+}
+
+// pendingCouldMove is whether a pending job pod has not had the scheduler's
+// verdict yet (it may still be placed).
+func (r *runner) pendingCouldMove() bool {
+	for _, a := range r.attempts {
+		if !a.done && !a.failed && a.node == "" && a.reason == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// observeService notes where a Deployment's pod landed: on a pool its
+// workload is not meant for, that is a placement mistake.
+func (r *runner) observeService(p *corev1.Pod) {
+	if p.Spec.NodeName == "" || r.webSeen[p.Name] != "" {
+		return
+	}
+	pool := r.poolOf(p.Spec.NodeName)
+	r.webSeen[p.Name] = pool
+	for i := range r.sc.Workloads {
+		w := &r.sc.Workloads[i]
+		if w.Jobs == nil && len(w.IntendedPools) > 0 && !slices.Contains(w.IntendedPools, pool) {
+			r.wrong++
+		}
+	}
+}
+
+func (r *runner) poolOf(node string) string {
+	for _, n := range r.nodes {
+		if n.name == node {
+			return n.pool.Name
+		}
+	}
+	return ""
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}

@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/bloglabs/posts/labs/demoapp"
+)
+
+// Config configures a lab. Runtime and Postgres are required.
+type Config struct {
+	Runtime  Runtime
+	Postgres Postgres
+	// Replicas per deployment. Defaults to 5.
+	Replicas int
+	// Backfill is the slow step's length, which widens the race window.
+	// Defaults to [DefaultBackfill]. Below 1.2s the race may not show:
+	// replicas that collide creating goose's version table retry after 1 s.
+	Backfill time.Duration
+	// NoCreateIndex leaves out the CREATE INDEX CONCURRENTLY step in Race
+	// and Fix (Compare runs both ways). Defaults to false.
+	NoCreateIndex bool
+	// Timeout ends a deployment that has not settled (every replica ready
+	// or given up). Defaults to 60s.
+	Timeout time.Duration
+	// HangAfter is how long a CREATE INDEX CONCURRENTLY may wait for
+	// another transaction before the lab calls it a hang. Defaults to 5s;
+	// Postgres resolves real deadlocks within deadlock_timeout (1s).
+	HangAfter time.Duration
+	// Progress receives a line per long step. Defaults to discarding.
+	Progress io.Writer
+}
+
+// DefaultBackfill is the slow step's length in every lab: Compare uses the
+// same window as Race, so that its no-lock rows show the same race.
+const DefaultBackfill = demoapp.DefaultBackfill
+
+// minWindow is the shortest slow step that reliably shows the race: replicas
+// that lose the race to create goose_db_version retry after goose's fixed
+// 1 s, and must still find the step unfinished.
+const minWindow = 1200 * time.Millisecond
+
+// withDefaults fills in the zero fields, and checks the required ones.
+func (c Config) withDefaults() (Config, error) {
+	if c.Runtime == nil || c.Postgres == nil {
+		return c, errors.New("lab: Config needs a Runtime and a Postgres")
+	}
+	if c.Replicas <= 0 {
+		c.Replicas = 5
+	}
+	if c.Backfill <= 0 {
+		c.Backfill = DefaultBackfill
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 60 * time.Second
+	}
+	if c.HangAfter <= 0 {
+		c.HangAfter = 5 * time.Second
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+	return c, nil
+}
+
+// widenedNote is the line every lab's report starts with: the race window
+// is widened on purpose.
+func widenedNote(backfill time.Duration) string {
+	n := fmt.Sprintf("the one-time step (seed the plans, backfill accounts) is slowed to %s on purpose: it widens the race window so the race shows on every run, not one run in ten", backfill)
+	if backfill < minWindow {
+		n += fmt.Sprintf(" (below %s it may not: replicas that collide creating goose_db_version retry 1 s later and may find the step done)", minWindow)
+	}
+	return n
+}

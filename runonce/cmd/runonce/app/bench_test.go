@@ -1,0 +1,64 @@
+//go:build unix
+
+package app
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bloglabs/posts/tools/pgtemp/pgtest"
+)
+
+// BenchmarkCLIReplicas starts N runonce processes together on a 1 s step and
+// reports the time from the first start to the last exit, minus the step's
+// second (ms-after-step): process start, connect, wait, skip.
+//
+//	go test -run '^$' -bench CLI -benchtime 1x ./runonce/cmd/runonce
+func BenchmarkCLIReplicas(b *testing.B) {
+	for _, n := range []int{5, 20} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				dsn := pgtest.DB(b)
+				out := filepath.Join(b.TempDir(), "lines")
+				clis := make([]*replicaProc, n)
+				for i := range n {
+					clis[i] = newCLI(b, []string{"RUNONCE_LOG_LEVEL=warn"}, append([]string{"--dsn", dsn, "--name", "schema", "--version", "v1"},
+						step("append", out, "1s")...)...)
+				}
+				b.StartTimer()
+				start := time.Now()
+				var wg sync.WaitGroup
+				for _, c := range clis {
+					wg.Go(func() {
+						if code := c.run(b); code != 0 {
+							b.Errorf("exit %d: %s", code, c.stderr.String())
+						}
+					})
+				}
+				wg.Wait()
+				total += time.Since(start) - time.Second
+			}
+			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-after-step")
+		})
+	}
+}
+
+// BenchmarkCLISkip is a replica started after the step succeeded: process
+// start, one connect, one query, exit.
+func BenchmarkCLISkip(b *testing.B) {
+	dsn := pgtest.DB(b)
+	args := append([]string{"--dsn", dsn, "--name", "schema", "--version", "v1"}, step("exit", "0")...)
+	if code, _, log := runCLI(b, nil, args...); code != 0 {
+		b.Fatalf("first run: %d %s", code, log)
+	}
+	for b.Loop() {
+		if code, _, log := runCLI(b, []string{"RUNONCE_LOG_LEVEL=warn"}, args...); code != 0 {
+			b.Fatalf("skip: %d %s", code, log)
+		}
+	}
+}

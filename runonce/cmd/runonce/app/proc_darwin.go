@@ -1,0 +1,10 @@
+package app
+
+import "syscall"
+
+// sysProcAttr: a process group of its own. macOS has no Pdeathsig: runonce
+// kills the group on every exit path it lives through (see child.run), and a
+// watchdog process kills it when runonce is killed (watchdog_unix.go).
+func sysProcAttr(ownGroup bool) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: ownGroup}
+}

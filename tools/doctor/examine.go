@@ -1,0 +1,106 @@
+package doctor
+
+import (
+	"context"
+	"os"
+	"slices"
+	"time"
+)
+
+// Options configure [Examine].
+type Options struct {
+	// Checks to run, in [Checks] order whatever the order given. Defaults
+	// to all.
+	Checks []Check
+	// Require makes these checks required even when [Check.Required] says
+	// optional (a lab run with --runtime docker requires Docker).
+	Require []Check
+	// Progress, when set, is called as each check starts (a check that
+	// starts a server takes a second or more).
+	Progress func(Check)
+}
+
+// Examine runs the checks and returns what they found. It fails only
+// through the report: a check that cannot run is a failed check.
+func Examine(ctx context.Context, opts Options) Report {
+	p := DetectPlatform()
+	host, _ := os.Hostname()
+	r := Report{Host: host, Platform: p, At: time.Now().UTC().Truncate(time.Second)}
+	env, envErr := readGoEnv(ctx)
+	goWant := "the go.mod's Go version"
+	if b, err := os.ReadFile(env.GOMOD); err == nil && env.moduleDir() != "" {
+		goWant = "go" + goModVersion(b)
+	}
+	for _, c := range selected(opts.Checks) {
+		if opts.Progress != nil {
+			opts.Progress(c)
+		}
+		t0 := time.Now()
+		o := runCheck(ctx, c, env, envErr)
+		required := c.Required() || slices.Contains(opts.Require, c)
+		res := Result{Check: c, Title: c.Title(), Required: required, Status: verdict(o.passed, required),
+			Detail: o.detail, Took: time.Since(t0).Round(time.Millisecond)}
+		if !o.passed {
+			res.Fix = fixFor(c, p, goWant)
+		}
+		r.Results = append(r.Results, res)
+	}
+	r.Ready = ready(r.Results)
+	return r
+}
+
+func runCheck(ctx context.Context, c Check, env goEnv, envErr error) outcome {
+	if envErr != nil && (c == CheckGo || c == CheckCC || c == CheckModules || c == CheckDisk) {
+		return fail("%v", envErr)
+	}
+	switch c {
+	case CheckGo:
+		return checkGo(env)
+	case CheckCC:
+		return checkCC(env)
+	case CheckPostgres:
+		return checkPostgres(ctx)
+	case CheckDisk:
+		return checkDisk(env)
+	case CheckModules:
+		return checkModules(ctx, env)
+	case CheckDocker:
+		return checkDocker(ctx)
+	case CheckKind:
+		return checkKind(ctx)
+	case CheckImages:
+		return checkImages(ctx)
+	}
+	return fail("unknown check %q", c)
+}
+
+// selected is want in Checks order, or every check when want is empty.
+func selected(want []Check) []Check {
+	if len(want) == 0 {
+		return Checks()
+	}
+	var out []Check
+	for _, c := range Checks() {
+		if slices.Contains(want, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Preflight runs the named checks (all of them when none is named), each
+// one required, and returns a *[NotReadyError] (wrapping [ErrNotReady])
+// listing every one that failed with the command that fixes it, or nil.
+// A lab calls it before it starts anything, with the checks its runtime and
+// Postgres provider need: CheckPostgres for the embedded default,
+// CheckDocker (and CheckImages) for --runtime docker, CheckKind for kind.
+func Preflight(ctx context.Context, checks ...Check) error {
+	if len(checks) == 0 {
+		checks = Checks()
+	}
+	r := Examine(ctx, Options{Checks: checks, Require: checks})
+	if failed := r.Failed(); len(failed) > 0 {
+		return &NotReadyError{Failed: failed}
+	}
+	return nil
+}
