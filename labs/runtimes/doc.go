@@ -4,8 +4,8 @@
 //
 // The lab engine (labs/engine) defines the Runtime interface it consumes; the
 // implementations live beside this package: process (each replica a local
-// process), docker (containers of the lab image) and kind (a Deployment on a
-// kind cluster). A runtime knows nothing about the demo app: it reports exit
+// process), docker (containers of the lab image), kubernetes (a Deployment on
+// any cluster) and kind (kind's provisioning in front of kubernetes). A runtime knows nothing about the demo app: it reports exit
 // codes, readiness from the spec's HTTP probe, and output lines, which is
 // what `kubectl logs`, `docker logs` and a pipe all give. The lab reads the
 // app's own events (migrated, skipped, waited) from those lines.

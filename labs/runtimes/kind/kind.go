@@ -2,22 +2,16 @@ package kind
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/moby/moby/client"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/cache"
+	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
@@ -26,6 +20,7 @@ import (
 
 	"github.com/bloglabs/posts/labs/internal/dockerx"
 	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 	"github.com/bloglabs/posts/labs/spec"
 )
 
@@ -48,7 +43,8 @@ type Options struct {
 	Backends []runtimes.Backend
 	// MaxRestarts: a pod restarted this often and waiting in
 	// CrashLoopBackOff gives up. Defaults to 5; negative means at the first
-	// crash. The kubelet restarts, with its own back-off.
+	// crash. The kubelet restarts, with its own back-off
+	// (kubernetes.Options.MaxRestarts).
 	MaxRestarts int
 	// WaitForReady bounds the wait for a new cluster's nodes. Defaults to 3m.
 	WaitForReady time.Duration
@@ -60,17 +56,18 @@ type Options struct {
 	LogDir string
 }
 
-// Runtime runs deployments on a kind cluster: the spec rendered as an
-// apps/v1 Deployment ([Render]) in a namespace of its own per run, pods
-// watched through client-go. The cluster is prepared by the first Run and
-// removed by Close unless kept.
+// Runtime runs deployments on a kind cluster: kind's provisioning (host
+// check, cluster up, image load, routes from kind's Docker network to the
+// backends) in front of the Kubernetes runtime (labs/runtimes/kubernetes),
+// which renders, deploys and watches. The cluster is prepared by the first
+// Run and removed by Close unless kept.
 type Runtime struct {
 	opts Options
 
 	mu       sync.Mutex
 	prepared bool
 	created  bool
-	cs       kubernetes.Interface
+	kube     *kubernetes.Runtime
 	backends []runtimes.Backend
 	routes   *dockerx.Routes
 	rewrite  map[string]string // nil until the backends are resolved
@@ -80,12 +77,6 @@ type Runtime struct {
 func New(opts Options) *Runtime {
 	if opts.Cluster.Name == "" {
 		opts.Cluster.Name = DefaultCluster
-	}
-	if opts.MaxRestarts == 0 {
-		opts.MaxRestarts = 5
-	}
-	if opts.MaxRestarts < 0 {
-		opts.MaxRestarts = 0
 	}
 	if opts.WaitForReady <= 0 {
 		opts.WaitForReady = 3 * time.Minute
@@ -116,8 +107,9 @@ func (r *Runtime) AddBackends(b ...runtimes.Backend) {
 // Name is "kind".
 func (r *Runtime) Name() string { return "kind" }
 
-// Run deploys d into a fresh namespace and reports its pods' events until
-// ctx is done; then it deletes the namespace.
+// Run deploys d, its backends' addresses rewritten to ones reachable from
+// kind's network, with the Kubernetes runtime: into a fresh namespace,
+// reporting its pods' events until ctx is done.
 func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes.Event)) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("kind runtime: %w", err)
@@ -127,81 +119,12 @@ func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes
 	}
 	r.mu.Lock()
 	err := r.resolveBackends(ctx)
-	addrs := r.rewrite
+	routes, kube := r.rewrite, r.kube
 	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	if r.opts.LogDir != "" {
-		if err := os.MkdirAll(r.opts.LogDir, 0o755); err != nil {
-			return fmt.Errorf("kind runtime: %w", err)
-		}
-	}
-	rewrite := func(cs []spec.Container) {
-		for i := range cs {
-			cs[i].Env = runtimes.RewriteAddrs(cs[i].Env, addrs)
-		}
-	}
-	d.InitContainers = slices.Clone(d.InitContainers)
-	rewrite(d.InitContainers)
-	main := []spec.Container{d.Container}
-	rewrite(main)
-	d.Container = main[0]
-
-	ns := "lab-" + d.Name + "-" + strings.ToLower(rand.Text()[:6])
-	dep, secret, err := Render(d, RenderOptions{Namespace: ns, Image: r.opts.Image})
-	if err != nil {
-		return err
-	}
-	if _, err := r.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
-		Name: ns, Labels: map[string]string{LabelPartOf: PartOf},
-	}}, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("kind runtime: create namespace %s: %w", ns, err)
-	}
-	defer func() {
-		// Not waited for: a namespace takes seconds to go, and the next
-		// run has a namespace of its own.
-		bg := metav1.DeletePropagationBackground
-		_ = r.cs.CoreV1().Namespaces().Delete(context.WithoutCancel(ctx), ns, metav1.DeleteOptions{PropagationPolicy: &bg})
-	}()
-	if secret != nil {
-		if _, err := r.cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("kind runtime: create secret: %w", err)
-		}
-	}
-
-	emit := runtimes.Serialize(sink)
-	w := newWatch(r, ns, d.Replicas, emit)
-	stopInformer := make(chan struct{})
-	factory := informers.NewSharedInformerFactoryWithOptions(r.cs, 0, informers.WithNamespace(ns))
-	inf := factory.Core().V1().Pods().Informer()
-	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { w.observe(ctx, obj) },
-		UpdateFunc: func(_, obj any) { w.observe(ctx, obj) },
-	}); err != nil {
-		return fmt.Errorf("kind runtime: watch pods: %w", err)
-	}
-	factory.Start(stopInformer)
-	defer func() {
-		close(stopInformer)
-		factory.Shutdown()
-		w.wait()
-	}()
-	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
-		return nil
-	}
-	// A Deployment releases its pods together: the ReplicaSet controller
-	// creates them in one pass and the kubelet starts them as they land.
-	releasedAt := time.Now()
-	if _, err := r.cs.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("kind runtime: create deployment: %w", err)
-	}
-	emit(runtimes.Event{Time: releasedAt, Replica: -1, Kind: runtimes.Released})
-	<-ctx.Done()
-	return nil
+	return kube.Run(ctx, kubernetes.RewriteEnv(d, routes), sink)
 }
 
 // Close removes what the runtime added to Docker (a network connection, a
@@ -246,7 +169,8 @@ func (r *Runtime) Prepare(ctx context.Context) error {
 	}
 	r.created = r.created || created
 	prov := provider(r.opts.Progress)
-	if r.cs, err = Clientset(r.opts.Cluster.Name, r.opts.Progress); err != nil {
+	cs, err := Clientset(r.opts.Cluster.Name, r.opts.Progress)
+	if err != nil {
 		return fmt.Errorf("kind runtime: %w", err)
 	}
 	cli, err := dockerx.Connect(ctx)
@@ -257,6 +181,10 @@ func (r *Runtime) Prepare(ctx context.Context) error {
 	if err := LoadImage(ctx, cli, prov, r.opts.Cluster.Name, r.opts.Image, r.opts.Progress); err != nil {
 		return err
 	}
+	// The backends are routed here (resolveBackends), so the Kubernetes
+	// runtime is given none.
+	r.kube = kubernetes.New(kubernetes.Options{Client: cs, Image: r.opts.Image,
+		MaxRestarts: r.opts.MaxRestarts, LogDir: r.opts.LogDir})
 	r.prepared = true
 	return nil
 }
@@ -328,7 +256,7 @@ func Up(ctx context.Context, c Cluster, waitForReady time.Duration, progress io.
 
 // Clientset is a client of cluster name's API server, from the kubeconfig
 // kind keeps for it (the external one, reachable from this machine).
-func Clientset(name string, progress io.Writer) (kubernetes.Interface, error) {
+func Clientset(name string, progress io.Writer) (clientset.Interface, error) {
 	if name == "" {
 		name = DefaultCluster
 	}
@@ -340,7 +268,7 @@ func Clientset(name string, progress io.Writer) (kubernetes.Interface, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig of %s: %w", name, err)
 	}
-	cs, err := kubernetes.NewForConfig(rc)
+	cs, err := clientset.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("client of %s: %w", name, err)
 	}
@@ -453,3 +381,10 @@ func (l infoLogger) Infof(f string, a ...any) {
 		fmt.Fprintf(l.w, f+"\n", a...)
 	}
 }
+
+// The labels the Kubernetes runtime puts on what it creates, for kind's
+// users that create objects of their own (ci-preemptible/kindlab).
+const (
+	LabelPartOf = kubernetes.LabelPartOf
+	PartOf      = kubernetes.PartOf
+)

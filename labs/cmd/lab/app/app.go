@@ -11,6 +11,7 @@ import (
 	"github.com/bloglabs/posts/labs/engine"
 	"github.com/bloglabs/posts/labs/postgres/container"
 	"github.com/bloglabs/posts/labs/postgres/dsn"
+	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 )
 
 // Exit statuses besides cli's 0 (shown, or --help) and 64 (usage).
@@ -43,7 +44,9 @@ const usage = `usage: lab race|fix|compare [flags]
   cluster   create (up) or delete (down) the kind cluster the labs use with --runtime kind
 
 runtimes:  process (default: local processes; on Windows, inside WSL2),
-           docker (containers of the lab image), kind (a Deployment on a kind cluster)
+           docker (containers of the lab image), kind (a Deployment on a kind cluster),
+           kubernetes (a Deployment on your cluster: --kubeconfig, --context; pods reach
+           Postgres at --pod-postgres HOST:PORT or $LABS_POD_POSTGRES)
 postgres:  embedded (default: local binaries), testcontainers (a container; image from
            --postgres-image, $LABS_POSTGRES_IMAGE, postgres:17, else the offline image),
            dsn (your server: --dsn or $LABS_POSTGRES_DSN)
@@ -91,6 +94,9 @@ func parseFlags(args []string, streams cli.Streams) (Options, error) {
 	if o.DSN == "" {
 		o.DSN = def.DSN
 	}
+	if o.PodPostgres == "" {
+		o.PodPostgres = def.PodPostgres
+	}
 	// --max-restarts 0 means none; the policy's zero MaxRestarts means
 	// its default.
 	o.Restarts.NoRestarts = o.Restarts.MaxRestarts == 0
@@ -107,7 +113,7 @@ func newFlagSet(o *Options) *flag.FlagSet {
 	fs.DurationVar(&o.HangAfter, "hang-after", o.HangAfter, "call a CREATE INDEX CONCURRENTLY waiting this long on other transactions a hang")
 	fs.StringVar(&o.JSONFile, "json", o.JSONFile, "also write the result as JSON to this file (- for stdout)")
 	fs.StringVar(&o.SVGFile, "svg", o.SVGFile, "also write the result as an SVG chart to this file: the per-replica timeline, or compare's bars")
-	fs.StringVar(&o.Runtime, "runtime", o.Runtime, "where replicas run: process, docker or kind")
+	fs.StringVar(&o.Runtime, "runtime", o.Runtime, "where replicas run: process, docker, kind or kubernetes")
 	fs.StringVar(&o.Postgres, "postgres", o.Postgres, "the Postgres provider: embedded, testcontainers or dsn")
 	fs.StringVar(&o.PostgresImage, "postgres-image", o.PostgresImage, "testcontainers: the Postgres image (default: "+container.DefaultImage+", else the offline image)")
 	// Not defaulted from $LABS_POSTGRES_DSN here: the usage would print it,
@@ -116,6 +122,11 @@ func newFlagSet(o *Options) *flag.FlagSet {
 	fs.StringVar(&o.Image, "image", o.Image, "docker, kind: run this image instead of building the lab image (see labs/appimage/Dockerfile)")
 	fs.StringVar(&o.Cluster, "cluster", o.Cluster, "kind: the cluster's name (created unless it exists)")
 	fs.BoolVar(&o.Keep, "keep", o.Keep, "kind: keep a cluster the lab created, for the next run")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubernetes: the kubeconfig file (default $KUBECONFIG, then ~/.kube/config)")
+	fs.StringVar(&o.Context, "context", o.Context, "kubernetes: the kubeconfig's context (default its current context)")
+	// Not defaulted from $LABS_POD_POSTGRES here: it may be a URL with a
+	// password, which the usage would print.
+	fs.StringVar(&o.PodPostgres, "pod-postgres", "", "kubernetes: HOST:PORT at which pods reach the lab's Postgres (default $"+kubernetes.EnvPodPostgres+"; unset: the address the lab dials)")
 	fs.StringVar(&o.Color, "color", o.Color, "colour the report: auto (when stdout is a terminal and $NO_COLOR is unset), always, never")
 	fs.IntVar(&o.Width, "width", o.Width, "wrap the report at this many columns (0: the terminal's width, else $COLUMNS, else no wrapping)")
 	fs.StringVar(&o.Logs, "logs", o.Logs, "write every replica's output to this folder")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"os"
+	"slices"
 	"time"
 
 	"github.com/bloglabs/posts/internal/cli"
@@ -9,6 +10,7 @@ import (
 	"github.com/bloglabs/posts/labs/postgres/dsn"
 	"github.com/bloglabs/posts/labs/runtimes"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
+	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 )
 
 // Lab names one of the race labs.
@@ -54,7 +56,7 @@ type Options struct {
 	// SVGFile, when set, receives the result as a chart: the per-replica
 	// timeline (race, fix) or the strategies' bars (compare).
 	SVGFile string
-	// Runtime is where replicas run: process, docker or kind.
+	// Runtime is where replicas run: process, docker, kind or kubernetes.
 	Runtime string
 	// Postgres is the provider: embedded, testcontainers or dsn.
 	Postgres string
@@ -67,6 +69,10 @@ type Options struct {
 	// Cluster is kind's cluster; Keep keeps one the lab created.
 	Cluster string
 	Keep    bool
+	// Kubeconfig and Context name the kubernetes runtime's cluster ("": as
+	// kubectl finds them); PodPostgres is HOST:PORT at which its pods reach
+	// the lab's Postgres ("": the address the lab dials).
+	Kubeconfig, Context, PodPostgres string
 	// Color is auto, always or never; auto colours a terminal unless
 	// $NO_COLOR is set.
 	Color string
@@ -95,6 +101,7 @@ func DefaultOptions() Options {
 		Postgres:      envOr(EnvPostgres, "embedded"),
 		PostgresImage: os.Getenv(container.EnvImage),
 		DSN:           os.Getenv(dsn.Env),
+		PodPostgres:   os.Getenv(kubernetes.EnvPodPostgres),
 		Cluster:       envOr(EnvCluster, kind.DefaultCluster),
 		Color:         "auto",
 		Restarts:      runtimes.RestartPolicy{MaxRestarts: 5},
@@ -107,8 +114,8 @@ func (o Options) validate() error {
 	switch {
 	case o.Replicas < 1:
 		return cli.Usagef("--replicas %d: want at least 1", o.Replicas)
-	case o.Runtime != "process" && o.Runtime != "docker" && o.Runtime != "kind":
-		return cli.Usagef("--runtime %q: want process, docker or kind", o.Runtime)
+	case !slices.Contains([]string{"process", "docker", "kind", "kubernetes"}, o.Runtime):
+		return cli.Usagef("--runtime %q: want process, docker, kind or kubernetes", o.Runtime)
 	case o.Postgres != "embedded" && o.Postgres != "testcontainers" && o.Postgres != "dsn":
 		return cli.Usagef("--postgres %q: want embedded, testcontainers or dsn", o.Postgres)
 	case o.Postgres == "dsn" && o.DSN == "":

@@ -20,6 +20,7 @@ import (
 	"github.com/bloglabs/posts/labs/runtimes"
 	"github.com/bloglabs/posts/labs/runtimes/docker"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
+	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 	"github.com/bloglabs/posts/labs/runtimes/process"
 )
 
@@ -33,6 +34,7 @@ var (
 	_ provider         = (*dsn.Server)(nil)
 	_ containerRuntime = (*docker.Runtime)(nil)
 	_ containerRuntime = (*kind.Runtime)(nil)
+	_ containerRuntime = (*kubernetes.Runtime)(nil)
 )
 
 // provider is a Postgres provider as the command uses it: the engine's seam,
@@ -93,6 +95,12 @@ func RunLab(ctx context.Context, streams cli.Streams, lab Lab, o Options) error 
 	if crt != nil {
 		crt.AddBackends(pg.Backend())
 	}
+	if o.Runtime == "kubernetes" {
+		// Before the lab starts: a route no pod can take is known now.
+		if _, err := kubernetes.PodRoutes([]runtimes.Backend{pg.Backend()}, o.PodPostgres); err != nil {
+			return fmt.Errorf("%w (give --pod-postgres HOST:PORT or $%s)", err, kubernetes.EnvPodPostgres)
+		}
+	}
 	cfg := engine.Config{
 		Runtime: rt, Postgres: pg, Replicas: o.Replicas, Backfill: o.Backfill,
 		NoCreateIndex: o.NoCreateIndex, Timeout: o.Timeout, HangAfter: o.HangAfter,
@@ -127,9 +135,17 @@ func newRuntime(ctx context.Context, lab Lab, o Options, progress io.Writer) (rt
 	if err != nil {
 		return nil, nil, err
 	}
-	if o.Runtime == "docker" {
+	switch o.Runtime {
+	case "docker":
 		crt = docker.New(docker.Options{Image: image, RestartPolicy: o.Restarts, LogDir: o.Logs})
-	} else {
+	case "kubernetes":
+		cfg, err := kubernetes.RESTConfig(o.Kubeconfig, o.Context)
+		if err != nil {
+			return nil, nil, err
+		}
+		crt = kubernetes.New(kubernetes.Options{Config: cfg, Image: image, PodPostgres: o.PodPostgres,
+			MaxRestarts: kindMaxRestarts(o.Restarts), LogDir: o.Logs})
+	default:
 		crt = kind.New(kind.Options{Cluster: kind.RaceCluster(o.Cluster), Keep: o.Keep, Image: image,
 			MaxRestarts: kindMaxRestarts(o.Restarts), Progress: progress, LogDir: o.Logs})
 	}

@@ -1,4 +1,4 @@
-package kind
+package kubernetes
 
 import (
 	"fmt"
@@ -182,4 +182,9 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }

@@ -1,4 +1,4 @@
-package kind
+package kubernetes
 
 import (
 	"fmt"
@@ -51,10 +51,10 @@ type RenderOptions struct {
 // values are rendered as they are written.
 func Render(d spec.Deployment, o RenderOptions) (*appsv1.Deployment, *corev1.Secret, error) {
 	if err := d.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("kind: render: %w", err)
+		return nil, nil, fmt.Errorf("kubernetes: render: %w", err)
 	}
 	if o.Image == "" {
-		return nil, nil, fmt.Errorf("kind: render %s: no image", d.Name)
+		return nil, nil, fmt.Errorf("kubernetes: render %s: no image", d.Name)
 	}
 	if o.Namespace == "" {
 		o.Namespace = "default"

@@ -1,4 +1,4 @@
-package kind_test
+package kubernetes_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/bloglabs/posts/labs/runtimes/kind"
+	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 )
 
 // readPods reads the successive pod objects of a scenario, strictly: a
@@ -48,7 +48,7 @@ func TestPodTrackerFromRecordedPods(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		t.Run(name, func(t *testing.T) {
-			tr := kind.NewPodTracker(3, 2)
+			tr := kubernetes.NewPodTracker(3, 2)
 			var out bytes.Buffer
 			for i, p := range readPods(t, f) {
 				for _, e := range tr.Update(p, base.Add(time.Duration(i)*time.Second)) {
@@ -75,7 +75,7 @@ func TestPodTrackerFromRecordedPods(t *testing.T) {
 func TestPodTrackerIsIdempotent(t *testing.T) {
 	t.Parallel()
 	pods := readPods(t, filepath.Join("testdata", "pods", "fix-ran.yaml"))
-	tr := kind.NewPodTracker(0, 5)
+	tr := kubernetes.NewPodTracker(0, 5)
 	now := time.Now()
 	for _, p := range pods {
 		tr.Update(p, now)

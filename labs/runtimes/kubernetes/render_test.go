@@ -1,4 +1,4 @@
-package kind_test
+package kubernetes_test
 
 import (
 	"slices"
@@ -12,11 +12,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/yaml"
 
 	"github.com/bloglabs/posts/labs/engine"
-	"github.com/bloglabs/posts/labs/runtimes/kind"
+	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 )
 
 // strictDecode decodes y with client-go's scheme, failing on any field the
@@ -41,7 +40,7 @@ func TestRenderFixDeployment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dep, secret, err := kind.Render(d, kind.RenderOptions{Namespace: "lab-demo-x1", Image: "bloglabs/lab:83491acfbd34"})
+	dep, secret, err := kubernetes.Render(d, kubernetes.RenderOptions{Namespace: "lab-demo-x1", Image: "bloglabs/lab:83491acfbd34"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,44 +101,14 @@ func TestRenderRaceDeployment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dep, _, err := kind.Render(d, kind.RenderOptions{Image: "bloglabs/lab:x"})
+	dep, _, err := kubernetes.Render(d, kubernetes.RenderOptions{Image: "bloglabs/lab:x"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	y, _ := yaml.Marshal(dep)
 	golden.Assert(t, "race-deployment.yaml", y)
 	strictDecode(t, y)
-	if _, _, err := kind.Render(d, kind.RenderOptions{}); err == nil {
+	if _, _, err := kubernetes.Render(d, kubernetes.RenderOptions{}); err == nil {
 		t.Error("Render without an image succeeded")
-	}
-}
-
-// The cluster configs decode strictly as kind's v1alpha4 types, and the
-// tainted worker carries its taint from the moment it joins.
-func TestClusterConfigs(t *testing.T) {
-	t.Parallel()
-	for name, c := range map[string]kind.Cluster{
-		"race":        kind.RaceCluster(""),
-		"preemptible": kind.PreemptibleCluster("preemptible-lab"),
-	} {
-		y, err := c.YAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		golden.Assert(t, "cluster-"+name+".yaml", y)
-		var back v1alpha4.Cluster
-		if err := yaml.UnmarshalStrict(y, &back); err != nil {
-			t.Errorf("%s: strict decode as kind's v1alpha4.Cluster: %v", name, err)
-		}
-		if back.Kind != "Cluster" || back.APIVersion != "kind.x-k8s.io/v1alpha4" || back.Nodes[0].Role != v1alpha4.ControlPlaneRole {
-			t.Errorf("%s: %+v", name, back)
-		}
-	}
-	cfg, _ := kind.PreemptibleCluster("p").Config()
-	w := cfg.Nodes[2]
-	if w.Labels["cloud.google.com/gke-preemptible"] != "true" || len(w.KubeadmConfigPatches) != 1 ||
-		!strings.Contains(w.KubeadmConfigPatches[0], "kind: JoinConfiguration") ||
-		!strings.Contains(w.KubeadmConfigPatches[0], "effect: NoSchedule") {
-		t.Errorf("preemptible worker %+v: want the label and a JoinConfiguration taint", w)
 	}
 }
