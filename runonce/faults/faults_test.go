@@ -407,12 +407,13 @@ func TestPgBouncer(t *testing.T) {
 
 // Behind PgBouncer in transaction mode a DBA ends the holder's server
 // session: PgBouncer closes the holder's client connection at once, the
-// holder stops its step (300 ms of cleanup), and the next holder, unable to
-// see sessions through the pooler, gives an open run lease/3 to close.
+// holder stops its step (which takes seconds to stop), and the next holder,
+// unable to see sessions through the pooler, gives an open run 7×lease/10 to
+// close. The lease is slowStopLease, so that the 2.5 s kill grace is valid.
 func TestPgBouncerHolderSessionTerminated(t *testing.T) {
 	t.Parallel()
 	needPgBouncer(t)
-	w := newWorld(t, worldOptions{version: "v1"})
+	w := newWorld(t, worldOptions{version: "v1", lease: slowStopLease})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	b, err := w.srv.StartPgBouncer(ctx, pgtemp.PgBouncerOptions{PoolMode: "transaction", PoolSize: 3, Users: map[string]string{"app": appPassword}})
