@@ -118,7 +118,7 @@ func postgresVersion(out string) string {
 	return ""
 }
 
-func checkPostgres(ctx context.Context) outcome {
+func checkPostgres(ctx context.Context, quick bool) outcome {
 	if runtime.GOOS == "windows" {
 		return fail("%v", pgtemp.ErrWindows)
 	}
@@ -137,6 +137,9 @@ func checkPostgres(ctx context.Context) outcome {
 		return fail("%s/postgres --version: %v", bin, err)
 	}
 	v := postgresVersion(string(out))
+	if quick {
+		return pass("%s in %s", v, bin)
+	}
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
@@ -218,11 +221,20 @@ func judgeModules(stdout, stderr []byte, failed bool, cache string) outcome {
 	for _, l := range strings.Fields(string(stdout)) {
 		mods[l] = true
 	}
-	var missing []string
+	// "go: downloading M V" names a module the cache lacks (the download
+	// then fails); the lookup errors that follow name only the importing
+	// file. Name the modules, else the lookups.
+	var missing, lookups []string
 	for _, l := range strings.Split(string(stderr), "\n") {
-		if strings.Contains(l, "GOPROXY=off") || strings.Contains(l, "module lookup disabled") {
-			missing = append(missing, strings.TrimPrefix(strings.TrimSpace(l), "go: "))
+		l = strings.TrimSpace(l)
+		if f := strings.Fields(l); len(f) == 4 && f[0] == "go:" && f[1] == "downloading" {
+			missing = append(missing, f[2]+"@"+f[3])
+		} else if strings.Contains(l, "GOPROXY=off") || strings.Contains(l, "module lookup disabled") {
+			lookups = append(lookups, strings.TrimPrefix(l, "go: "))
 		}
+	}
+	if len(missing) == 0 {
+		missing = lookups
 	}
 	switch {
 	case len(missing) > 0:

@@ -18,6 +18,10 @@ type Options struct {
 	// Progress, when set, is called as each check starts (a check that
 	// starts a server takes a second or more).
 	Progress func(Check)
+	// Quick leaves out what a caller about to do it anyway would only
+	// repeat: the PostgreSQL check finds the binaries and reads their
+	// version, but starts no throwaway server.
+	Quick bool
 }
 
 // Examine runs the checks and returns what they found. It fails only
@@ -36,7 +40,7 @@ func Examine(ctx context.Context, opts Options) Report {
 			opts.Progress(c)
 		}
 		t0 := time.Now()
-		o := runCheck(ctx, c, env, envErr)
+		o := runCheck(ctx, c, env, envErr, opts.Quick)
 		required := c.Required() || slices.Contains(opts.Require, c)
 		res := Result{Check: c, Title: c.Title(), Required: required, Status: verdict(o.passed, required),
 			Detail: o.detail, Took: time.Since(t0).Round(time.Millisecond)}
@@ -49,7 +53,7 @@ func Examine(ctx context.Context, opts Options) Report {
 	return r
 }
 
-func runCheck(ctx context.Context, c Check, env goEnv, envErr error) outcome {
+func runCheck(ctx context.Context, c Check, env goEnv, envErr error, quick bool) outcome {
 	if envErr != nil && (c == CheckGo || c == CheckCC || c == CheckModules || c == CheckDisk) {
 		return fail("%v", envErr)
 	}
@@ -59,7 +63,7 @@ func runCheck(ctx context.Context, c Check, env goEnv, envErr error) outcome {
 	case CheckCC:
 		return checkCC(env)
 	case CheckPostgres:
-		return checkPostgres(ctx)
+		return checkPostgres(ctx, quick)
 	case CheckDisk:
 		return checkDisk(env)
 	case CheckModules:
@@ -93,12 +97,13 @@ func selected(want []Check) []Check {
 // listing every one that failed with the command that fixes it, or nil.
 // A lab calls it before it starts anything, with the checks its runtime and
 // Postgres provider need: CheckPostgres for the embedded default,
-// CheckDocker (and CheckImages) for --runtime docker, CheckKind for kind.
+// CheckDocker for --runtime docker, CheckKind for kind. It runs them
+// [Options.Quick]: the lab starts its own server a moment later.
 func Preflight(ctx context.Context, checks ...Check) error {
 	if len(checks) == 0 {
 		checks = Checks()
 	}
-	r := Examine(ctx, Options{Checks: checks, Require: checks})
+	r := Examine(ctx, Options{Checks: checks, Require: checks, Quick: true})
 	if failed := r.Failed(); len(failed) > 0 {
 		return &NotReadyError{Failed: failed}
 	}

@@ -80,6 +80,9 @@ func TestJudgeModules(t *testing.T) {
 		{name: "many missing, two shown",
 			stderr: "x@v1: module lookup disabled by GOPROXY=off\ny@v1: module lookup disabled by GOPROXY=off\nz@v1: module lookup disabled by GOPROXY=off\n",
 			failed: true, detail: "and 1 more"},
+		{name: "named by the download attempt",
+			stderr: "go: downloading k8s.io/component-helpers v0.37.2\ngo: can't load test package: ci-preemptible/sim/predicates.go:12:2: module lookup disabled by GOPROXY=off\n",
+			failed: true, detail: "build: k8s.io/component-helpers@v0.37.2"},
 		{name: "another failure", stderr: "go: go.mod file not found\n", failed: true, detail: "go list failed: go: go.mod file not found"},
 	}
 	for _, tt := range tests {

@@ -1,5 +1,3 @@
-//go:build !windows
-
 package doctor
 
 import (
@@ -11,7 +9,13 @@ import (
 )
 
 func checkKind(ctx context.Context) outcome {
-	err := kind.CheckHost(ctx)
+	// Without an engine, kind's own answer repeats the Docker line.
+	c, err := dockerClient(ctx)
+	if err != nil {
+		return fail("needs a Docker engine, and none answers (see the Docker line)")
+	}
+	_ = c.Close()
+	err = kind.CheckHost(ctx)
 	var he *kind.HostError
 	switch {
 	case err == nil:

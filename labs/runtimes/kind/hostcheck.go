@@ -67,7 +67,11 @@ func (f HostFacts) Problems() []string {
 		out = append(out, "the docker command is not installed (kind creates its nodes through it)")
 	}
 	if f.EngineErr != nil {
-		out = append(out, "no Docker engine answers ("+firstLine(f.EngineErr.Error())+")")
+		msg := firstLine(f.EngineErr.Error())
+		if !strings.HasPrefix(msg, "no Docker engine") {
+			msg = "no Docker engine answers (" + msg + ")"
+		}
+		out = append(out, msg)
 		return out
 	}
 	if f.CgroupVersion == "1" {
