@@ -15,6 +15,7 @@ import (
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/engine"
+	"github.com/bloglabs/posts/tools/doctor"
 )
 
 func TestUsageErrorsExit64(t *testing.T) {
@@ -95,6 +96,27 @@ func TestHelpGoesToStdout(t *testing.T) {
 
 // The path the magefile takes: a whole lab, from building the binaries and
 // starting Postgres to the report and the JSON.
+// A lab checks the machine before it builds or starts anything: with no
+// PostgreSQL binaries to be found, lab race exits 3 at once with doctor's
+// ✗ line and the command that installs them, and builds nothing.
+func TestPostgresMissingSaysHowToInstall(t *testing.T) {
+	t.Setenv("LABS_PG_BINDIR", t.TempDir())
+	var stdout, stderr bytes.Buffer
+	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"race", "--bin-dir", t.TempDir()})
+	if code := app.ExitCode(err); code != app.ExitCannotRun || !errors.Is(err, doctor.ErrNotReady) {
+		t.Fatalf("race = %v (exit %d); want not ready, exit %d", err, code, app.ExitCannotRun)
+	}
+	for _, want := range []string{"✗ PostgreSQL", "LABS_PG_BINDIR", "fix: "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if stderr.Len() != 0 || stdout.Len() != 0 {
+		t.Errorf("something ran before the check: stderr %q, stdout %q", stderr.String(), stdout.String())
+	}
+	t.Logf("%v", err)
+}
+
 func TestRaceEndToEnd(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {

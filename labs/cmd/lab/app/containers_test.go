@@ -14,6 +14,7 @@ import (
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
+	"github.com/bloglabs/posts/tools/doctor"
 )
 
 // TestMain lets a test run the CLI in a child process with an environment
@@ -149,8 +150,8 @@ func TestDockerMissingSaysHowToGetIt(t *testing.T) {
 		t.Fatalf("exit: %v, want 3; stderr:\n%s", err, stderr.String())
 	}
 	msg := strings.TrimSpace(stderr.String())
-	if strings.Count(msg, "\n") != 0 || !strings.Contains(msg, "install Docker") {
-		t.Errorf("stderr %q: want one line saying how to get Docker", msg)
+	if !strings.Contains(msg, "✗ Docker") || !strings.Contains(msg, "fix: ") || strings.Contains(msg, "building") {
+		t.Errorf("stderr %q: want the preflight's ✗ Docker line with its fix, and nothing built", msg)
 	}
 	if took := time.Since(t0); took > 15*time.Second {
 		t.Errorf("took %v to say Docker is missing", took)
@@ -158,9 +159,9 @@ func TestDockerMissingSaysHowToGetIt(t *testing.T) {
 	t.Logf("%s", msg)
 }
 
-// --runtime kind checks the host before building or starting anything; on
-// the project's machines (no privileged containers, cgroup v1) it says what
-// is missing and exits 3.
+// --runtime kind checks the host before building or starting anything (the
+// lab's preflight runs doctor's kind check); on the project's machines (no
+// privileged containers, cgroup v1) it says what is missing and exits 3.
 func TestKindSaysWhatIsMissing(t *testing.T) {
 	t.Parallel()
 	needDocker(t)
@@ -169,8 +170,8 @@ func TestKindSaysWhatIsMissing(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"fix", "--runtime", "kind"})
-	if code := app.ExitCode(err); code != 3 || !errors.Is(err, kind.ErrHost) {
-		t.Fatalf("fix --runtime kind = %v (exit %d); want the host check's error, exit 3", err, code)
+	if code := app.ExitCode(err); code != 3 || !errors.Is(err, doctor.ErrNotReady) || !strings.Contains(err.Error(), "✗ kind") {
+		t.Fatalf("fix --runtime kind = %v (exit %d); want the preflight's ✗ kind, exit 3", err, code)
 	}
 	if strings.Contains(stderr.String(), "building") || stdout.Len() != 0 {
 		t.Errorf("something ran before the check: stderr %q, stdout %q", stderr.String(), stdout.String())

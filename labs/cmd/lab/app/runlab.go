@@ -22,6 +22,7 @@ import (
 	"github.com/bloglabs/posts/labs/runtimes/kind"
 	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 	"github.com/bloglabs/posts/labs/runtimes/process"
+	"github.com/bloglabs/posts/tools/doctor"
 )
 
 // The seams' implementations, checked where they are wired together.
@@ -66,8 +67,9 @@ func RunLab(ctx context.Context, streams cli.Streams, lab Lab, o Options) error 
 	}
 	quietTestcontainers()
 	// Host checks come before anything is built or started: on a machine
-	// that cannot run the runtime, say so in a second, not after a build.
-	if err := checkHost(ctx, o.Runtime); err != nil {
+	// that cannot run the lab, say so in a second, with the command that
+	// fixes it, not after a build.
+	if err := preflight(ctx, o); err != nil {
 		return err
 	}
 	rt, crt, err := newRuntime(ctx, lab, o, streams.Err)
@@ -109,15 +111,39 @@ func RunLab(ctx context.Context, streams cli.Streams, lab Lab, o Options) error 
 	return runAndReport(ctx, streams, lab, cfg, o)
 }
 
-// checkHost asks the runtime whether it can run here.
-func checkHost(ctx context.Context, runtime string) error {
-	switch runtime {
-	case "process":
-		return process.CheckHost()
-	case "kind":
-		return kind.CheckHost(ctx)
+// preflight runs, before anything is built or started, doctor's checks for
+// what o needs (preflightChecks); the process runtime first says whether it
+// runs on this OS at all (on Windows: use WSL2).
+func preflight(ctx context.Context, o Options) error {
+	if o.Runtime == "process" {
+		if err := process.CheckHost(); err != nil {
+			return err
+		}
+	}
+	if err := doctor.Preflight(ctx, preflightChecks(o)...); err != nil {
+		return fmt.Errorf("%w\n(go tool mage doctor checks the whole machine)", err)
 	}
 	return nil
+}
+
+// preflightChecks are the checks o's runtime and Postgres provider need.
+// The module cache is left to the go command, which names a missing module
+// itself; the images, to the runtimes, which build them when missing.
+func preflightChecks(o Options) []doctor.Check {
+	checks := []doctor.Check{doctor.CheckDisk}
+	if o.Runtime != "kubernetes" { // the others build binaries or images here
+		checks = append(checks, doctor.CheckGo)
+	}
+	if o.Postgres == "embedded" {
+		checks = append(checks, doctor.CheckPostgres)
+	}
+	if o.Postgres == "testcontainers" || o.Runtime == "docker" || o.Runtime == "kind" {
+		checks = append(checks, doctor.CheckDocker)
+	}
+	if o.Runtime == "kind" {
+		checks = append(checks, doctor.CheckKind)
+	}
+	return checks
 }
 
 // newRuntime builds what the replicas run (binaries for the process runtime,
