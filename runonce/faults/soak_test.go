@@ -4,6 +4,7 @@ package faults
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +28,9 @@ var (
 	soakTrials = flag.Int("soak.trials", envInt("RUNONCE_SOAK"), "run the randomized soak with this many trials (0: skip); env RUNONCE_SOAK")
 	soakSeed   = flag.Uint64("soak.seed", uint64(envInt("RUNONCE_SOAK_SEED")), "the soak's random seed (0: from the clock); env RUNONCE_SOAK_SEED")
 	soakOut    = flag.String("soak.out", os.Getenv("RUNONCE_SOAK_OUT"), "also write the soak's table, as Markdown, to this file; env RUNONCE_SOAK_OUT")
+	soakFrom   = flag.Int("soak.from", envInt("RUNONCE_SOAK_FROM"), "number of the first trial (trials from, from+1, …; another process can run the next range); env RUNONCE_SOAK_FROM")
+	soakLog    = flag.String("soak.results", os.Getenv("RUNONCE_SOAK_RESULTS"), "append each trial's result to this file, one JSON line per trial, as it ends; env RUNONCE_SOAK_RESULTS")
+	soakMerge  = flag.String("soak.merge", os.Getenv("RUNONCE_SOAK_MERGE"), "print the table of the results in these files (comma-separated, from -soak.results) instead of running trials; env RUNONCE_SOAK_MERGE")
 )
 
 func envInt(name string) int {
@@ -104,7 +108,7 @@ func TestSoak(t *testing.T) {
 
 	start := time.Now()
 	var results []trialResult
-	for i := range *soakTrials {
+	for i := *soakFrom; i < *soakFrom+*soakTrials; i++ {
 		// A generator per trial: -run 'Soak/017' with the same seed replays
 		// trial 17 alone.
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
@@ -124,6 +128,11 @@ func TestSoak(t *testing.T) {
 			}
 		})
 		results = append(results, r)
+		if *soakLog != "" {
+			if err := appendRecord(*soakLog, i, seed, r); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	table := soakTable(results, seed, time.Since(start))
 	t.Logf("\n%s", table)
@@ -388,6 +397,95 @@ func soakTable(rs []trialResult, seed uint64, wall time.Duration) string {
 		"re-runs of an unrecorded success: the fault cut the holder off in the last 2×lease/5 of its step or before its result committed; the step's work was done, the ledger could not say so, and the next holder ran it again, after — documented, not an overlap.")
 	fmt.Fprintln(&b, "\nrecovery: from the fault to the next step start by another replica (down at start: from the database coming up; step fails once: from the failure); – where the fault left nothing to recover (it struck before or after the step).")
 	return b.String()
+}
+
+// trialRecord is a trialResult as -soak.results writes it: several
+// processes, each running a range of trials (-soak.from), make one table.
+type trialRecord struct {
+	Trial    int           `json:"trial"`
+	Seed     uint64        `json:"seed"`
+	Fault    fault         `json:"fault"`
+	Pooled   bool          `json:"pooled"`
+	Replicas int           `json:"replicas"`
+	Lease    time.Duration `json:"lease_ns"`
+	Overlaps int           `json:"overlaps"`
+	Doubles  int           `json:"doubles"`
+	Reruns   int           `json:"reruns"`
+	Hangs    int           `json:"hangs"`
+	Errors   int           `json:"errors"`
+	Recovery time.Duration `json:"recovery_ns"`
+	HasRecov bool          `json:"has_recovery"`
+	Wall     time.Duration `json:"wall_ns"`
+	Problems []string      `json:"problems,omitempty"`
+}
+
+func appendRecord(path string, i int, seed uint64, r trialResult) error {
+	b, err := json.Marshal(trialRecord{Trial: i, Seed: seed, Fault: r.fault, Pooled: r.pooled, Replicas: r.replicas, Lease: r.lease,
+		Overlaps: r.overlaps, Doubles: r.doubles, Reruns: r.reruns, Hangs: r.hangs, Errors: r.errors,
+		Recovery: r.recovery, HasRecov: r.hasRecov, Wall: r.wall, Problems: r.problems})
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// TestSoakMerge prints the table of trials that several processes ran
+// (-soak.merge a.jsonl,b.jsonl); it checks that no trial is missing or
+// counted twice and that they share one seed.
+func TestSoakMerge(t *testing.T) {
+	if *soakMerge == "" {
+		t.Skip("merges soak results with -soak.merge=FILE,FILE or RUNONCE_SOAK_MERGE")
+	}
+	seen := map[int]bool{}
+	var seeds []uint64
+	var results []trialResult
+	var wall time.Duration
+	for _, path := range strings.Split(*soakMerge, ",") {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var rec trialRecord
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if seen[rec.Trial] {
+				t.Fatalf("trial %d appears twice", rec.Trial)
+			}
+			seen[rec.Trial] = true
+			if !slices.Contains(seeds, rec.Seed) {
+				seeds = append(seeds, rec.Seed)
+			}
+			wall += rec.Wall
+			results = append(results, trialResult{fault: rec.Fault, pooled: rec.Pooled, replicas: rec.Replicas, lease: rec.Lease,
+				overlaps: rec.Overlaps, doubles: rec.Doubles, reruns: rec.Reruns, hangs: rec.Hangs, errors: rec.Errors,
+				recovery: rec.Recovery, hasRecov: rec.HasRecov, wall: rec.Wall, problems: rec.Problems})
+		}
+	}
+	if len(seeds) != 1 {
+		t.Fatalf("results of seeds %v: one table is one seed", seeds)
+	}
+	for i := range len(seen) {
+		if !seen[i] {
+			t.Errorf("trial %d is missing: the files hold %d trials, not 0…%d", i, len(seen), len(seen)-1)
+		}
+	}
+	table := soakTable(results, seeds[0], wall)
+	t.Logf("\n%s", table)
+	if *soakOut != "" {
+		if err := os.WriteFile(*soakOut, []byte(table), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 func quantile(sorted []time.Duration, q float64) time.Duration {
