@@ -145,7 +145,7 @@ func runCLI(t testing.TB, env []string, args ...string) (int, string, string) {
 
 type span struct{ start, end int64 }
 
-func readSpans(t *testing.T, path string) []span {
+func readSpans(t testing.TB, path string) []span {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
