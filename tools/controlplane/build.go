@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/bloglabs/posts/internal/repo"
 )
 
 // Versions of what [Build] builds. They are fixed by the nested modules in
@@ -143,19 +145,11 @@ func (o *BuildOptions) setDefaults() error {
 }
 
 func findSourceDir() (string, error) {
-	wd, err := os.Getwd()
+	root, err := repo.Root()
 	if err != nil {
-		return "", fmt.Errorf("controlplane: %w", err)
+		return "", fmt.Errorf("controlplane: %w (or set BuildOptions.SourceDir)", err)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		src := filepath.Join(d, "tools", "controlplane")
-		if _, err := os.Stat(filepath.Join(src, buildInputs[0])); err == nil {
-			return src, nil
-		}
-		if d == filepath.Dir(d) {
-			return "", fmt.Errorf("controlplane: no tools/controlplane/build in %s or above it: run from inside the repository, or set BuildOptions.SourceDir", wd)
-		}
-	}
+	return filepath.Join(root, "tools", "controlplane"), nil
 }
 
 // binDir is where the binaries for the current inputs live once built.

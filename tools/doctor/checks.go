@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/tools/pgtemp"
 )
 
@@ -34,12 +35,18 @@ func readGoEnv(ctx context.Context) (goEnv, error) {
 	if err := json.Unmarshal(out, &e); err != nil {
 		return e, fmt.Errorf("go env: %w", err)
 	}
+	// The repository's go.mod, also from inside a nested module; none
+	// outside the repository.
+	e.GOMOD = ""
+	if root, err := repo.Root(); err == nil {
+		e.GOMOD = filepath.Join(root, "go.mod")
+	}
 	return e, nil
 }
 
-// moduleDir is the folder of the module being checked, "" outside one.
+// moduleDir is the repository's folder, "" outside it.
 func (e goEnv) moduleDir() string {
-	if e.GOMOD == "" || e.GOMOD == os.DevNull {
+	if e.GOMOD == "" {
 		return ""
 	}
 	return filepath.Dir(e.GOMOD)

@@ -18,6 +18,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/bloglabs/posts/internal/cli"
+	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/postgres/container"
 	"github.com/bloglabs/posts/tools/doctor"
@@ -43,7 +44,7 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	if fs.NArg() > 0 {
 		return cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
-	root, err := moduleRoot(ctx)
+	root, err := repo.Root()
 	if err != nil {
 		return err
 	}
@@ -84,15 +85,6 @@ func (p *progress) step(what string, f func() error) error {
 	}
 	fmt.Fprintf(p.w, "prepare: %s: done in %.1fs\n", what, time.Since(t0).Seconds())
 	return nil
-}
-
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	gomod := strings.TrimSpace(string(out))
-	if err != nil || gomod == "" || gomod == os.DevNull {
-		return "", errors.New("prepare: not inside the repository: run it from the repository's folder")
-	}
-	return filepath.Dir(gomod), nil
 }
 
 func goCmd(ctx context.Context, dir string, args ...string) error {

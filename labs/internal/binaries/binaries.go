@@ -1,8 +1,6 @@
 package binaries
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,10 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/bloglabs/posts/internal/repo"
 )
 
 // Module is this repository's module path.
-const Module = "github.com/bloglabs/posts"
+const Module = repo.Module
 
 // Program is a main package of the module.
 type Program struct {
@@ -29,34 +29,9 @@ var (
 	Runonce = Program{Name: "runonce", Dir: "runonce/cmd/runonce"}
 )
 
-// ModuleRoot finds the module's root folder by walking up from the working
-// directory.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("binaries: %w", err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
-			if modulePath(b) == Module {
-				return d, nil
-			}
-		}
-		if d == filepath.Dir(d) {
-			return "", fmt.Errorf("binaries: %s is not inside module %s: run the lab from the repository (cd into it first)", dir, Module)
-		}
-	}
-}
-
-func modulePath(gomod []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(gomod))
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "module" {
-			return strings.Trim(f[1], `"`)
-		}
-	}
-	return ""
-}
+// ModuleRoot is the repository's root folder ([repo.Root]): the commands are
+// built from its source.
+func ModuleRoot() (string, error) { return repo.Root() }
 
 // DefaultDir is where labs keep their binaries: a folder in the user's
 // cache.
