@@ -19,7 +19,6 @@ func TestUsage(t *testing.T) {
 	}{
 		{[]string{"--help"}, 0, "usage: pgimage"},
 		{[]string{"--tga", "x"}, cli.ExitUsage, ""},
-
 		{[]string{"extra"}, cli.ExitUsage, ""},
 	} {
 		var out, errb bytes.Buffer
