@@ -263,6 +263,17 @@ func (b *PgBouncer) DSNAs(user, password, database string) string {
 // Port is PgBouncer's port on 127.0.0.1.
 func (b *PgBouncer) Port() int { return b.port }
 
+// Exited reports whether PgBouncer has exited without [PgBouncer.Stop]: it
+// crashed, and [PgBouncer.Log] says why.
+func (b *PgBouncer) Exited() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Log returns PgBouncer's log so far.
 func (b *PgBouncer) Log() string {
 	out, _ := os.ReadFile(b.log)
