@@ -468,6 +468,50 @@ func TestHotStandbyRefused(t *testing.T) {
 	}
 }
 
+// Issue 10 item 5: with two primaries in the DSN (host=a,b) and the first
+// full after the ledger's connection, pgx takes the lock's connection to the
+// second: a lock there excludes nobody on the first. runonce sees that its
+// two sessions reached different servers, starts over, and never runs the
+// step on a split; here it keeps finding the split and times out.
+func TestSessionsOnTwoServersNeverRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, worldOptions{version: "v1", maxConnections: 8})
+	other := startServer(t, 0)
+	ctx := context.Background()
+	var fill []*pgx.Conn
+	defer func() {
+		for _, c := range fill {
+			c.Close(ctx)
+		}
+	}()
+	for len(fill) < 20 {
+		c, err := pgx.Connect(ctx, w.dsn)
+		if err != nil {
+			break // full: SQLSTATE 53300
+		}
+		fill = append(fill, c)
+	}
+	if len(fill) == 0 || len(fill) == 20 {
+		t.Fatalf("filled %d connections; want the server full", len(fill))
+	}
+	// One slot: the ledger's connection takes it, the lock's goes on.
+	fill[0].Close(ctx)
+	fill = fill[1:]
+	two := fmt.Sprintf("postgres://app:%s@127.0.0.1:%d,127.0.0.1:%d/%s?sslmode=disable", appPassword, w.srv.Port(), other.Port(), testDB)
+	r := w.spawn(spawn{holder: "pod-0", dsn: two, waitTimeout: 5 * time.Second})
+	<-r.done
+	out := r.out.String()
+	if r.code != exitWaitTimeout || r.hung {
+		t.Errorf("exit %d (hung %v), want %d (timed out, never on a split):\n%s", r.code, r.hung, exitWaitTimeout, out)
+	}
+	if !strings.Contains(out, "reached another server") {
+		t.Errorf("no word of the two servers in the log:\n%s", out)
+	}
+	if ev := w.events(); len(ev) != 0 {
+		t.Errorf("the step ran with its lock and ledger on different servers: %v", ev)
+	}
+}
+
 // Issue 10 item 9: `runonce status` against a server that is full retries
 // until a connection frees up (before: exit 70, "a bug").
 func TestStatusRetriesAFullServer(t *testing.T) {
