@@ -477,26 +477,9 @@ func TestSessionsOnTwoServersNeverRun(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{version: "v1", maxConnections: 8})
 	other := startServer(t, 0)
-	ctx := context.Background()
-	var fill []*pgx.Conn
-	defer func() {
-		for _, c := range fill {
-			c.Close(ctx)
-		}
-	}()
-	for len(fill) < 20 {
-		c, err := pgx.Connect(ctx, w.dsn)
-		if err != nil {
-			break // full: SQLSTATE 53300
-		}
-		fill = append(fill, c)
-	}
-	if len(fill) == 0 || len(fill) == 20 {
-		t.Fatalf("filled %d connections; want the server full", len(fill))
-	}
+	freeOne := fillServer(t, w.dsn)
 	// One slot: the ledger's connection takes it, the lock's goes on.
-	fill[0].Close(ctx)
-	fill = fill[1:]
+	freeOne()
 	two := fmt.Sprintf("postgres://app:%s@127.0.0.1:%d,127.0.0.1:%d/%s?sslmode=disable", appPassword, w.srv.Port(), other.Port(), testDB)
 	r := w.spawn(spawn{holder: "pod-0", dsn: two, waitTimeout: 5 * time.Second})
 	<-r.done
@@ -517,23 +500,7 @@ func TestSessionsOnTwoServersNeverRun(t *testing.T) {
 func TestStatusRetriesAFullServer(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldOptions{version: "v1", maxConnections: 8})
-	ctx := context.Background()
-	var fill []*pgx.Conn
-	defer func() {
-		for _, c := range fill {
-			c.Close(ctx)
-		}
-	}()
-	for len(fill) < 20 {
-		c, err := pgx.Connect(ctx, w.dsn)
-		if err != nil {
-			break // full: SQLSTATE 53300
-		}
-		fill = append(fill, c)
-	}
-	if len(fill) == 0 || len(fill) == 20 {
-		t.Fatalf("filled %d connections; want the server full", len(fill))
-	}
+	freeOne := fillServer(t, w.dsn)
 	cmd := exec.Command(runonceBin, "status", "--name", w.name)
 	cmd.Env = append(os.Environ(), "RUNONCE_DSN="+w.dsn)
 	var out strings.Builder
@@ -542,11 +509,38 @@ func TestStatusRetriesAFullServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	fill[0].Close(ctx)
-	fill = fill[1:]
+	freeOne()
 	code := shellStatus(cmd.Wait())
 	if code != 0 || !strings.Contains(out.String(), "holder:  none") {
 		t.Errorf("status against a full server: exit %d, want 0 after a retry:\n%s", code, out.String())
+	}
+}
+
+// fillServer opens connections to dsn until the server refuses one (SQLSTATE
+// 53300), closes them at the test's end, and returns a function that frees
+// one of them.
+func fillServer(t *testing.T, dsn string) (freeOne func()) {
+	t.Helper()
+	ctx := context.Background()
+	var fill []*pgx.Conn
+	t.Cleanup(func() {
+		for _, c := range fill {
+			c.Close(ctx)
+		}
+	})
+	for len(fill) < 20 {
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			break // full
+		}
+		fill = append(fill, c)
+	}
+	if len(fill) == 0 || len(fill) == 20 {
+		t.Fatalf("filled %d connections; want the server full", len(fill))
+	}
+	return func() {
+		fill[0].Close(ctx)
+		fill = fill[1:]
 	}
 }
 
