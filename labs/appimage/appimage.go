@@ -15,6 +15,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/labs/internal/binaries"
 	"github.com/bloglabs/posts/labs/internal/dockerx"
 	"github.com/bloglabs/posts/tools/images"
@@ -69,7 +70,7 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 		opts.Arch = EngineArch(ctx, cli)
 	}
 	if opts.Root == "" {
-		if opts.Root, err = binaries.ModuleRoot(); err != nil {
+		if opts.Root, err = repo.Root(); err != nil {
 			return nil, err
 		}
 	}
@@ -145,7 +146,7 @@ func Assemble(binDir, arch string, progs []binaries.Program) (*images.Archive, e
 			User:       User,
 			WorkingDir: "/tmp",
 			Labels: map[string]string{
-				"org.opencontainers.image.source":      "https://" + binaries.Module,
+				"org.opencontainers.image.source":      "https://" + repo.Module,
 				"org.opencontainers.image.description": "the blog labs' demo app and runonce, static, FROM scratch",
 			},
 		},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/labs/engine"
 	"github.com/bloglabs/posts/labs/internal/binaries"
 	"github.com/bloglabs/posts/labs/report"
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 func buildBinaries(dir string) error {
-	root, err := binaries.ModuleRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return err
 	}

@@ -8,12 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-
-	"github.com/bloglabs/posts/internal/repo"
 )
-
-// Module is this repository's module path.
-const Module = repo.Module
 
 // Program is a main package of the module.
 type Program struct {
@@ -28,10 +23,6 @@ var (
 	Demoapp = Program{Name: "demoapp", Dir: "labs/cmd/demoapp"}
 	Runonce = Program{Name: "runonce", Dir: "runonce/cmd/runonce"}
 )
-
-// ModuleRoot is the repository's root folder ([repo.Root]): the commands are
-// built from its source.
-func ModuleRoot() (string, error) { return repo.Root() }
 
 // DefaultDir is where labs keep their binaries: a folder in the user's
 // cache.

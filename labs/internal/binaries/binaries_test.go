@@ -2,30 +2,19 @@ package binaries_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/labs/internal/binaries"
 )
-
-func TestModuleRootFromASubfolder(t *testing.T) {
-	// The test runs in this package's folder, below the module root.
-	root, err := binaries.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "labs", "internal", "binaries", "binaries.go")); err != nil {
-		t.Errorf("ModuleRoot = %s, which does not hold this package: %v", root, err)
-	}
-}
 
 func TestBuildDemoapp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go build; skipped under -short")
 	}
-	root, err := binaries.ModuleRoot()
+	root, err := repo.Root()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/bloglabs/posts/internal/cli"
+	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/engine"
 	"github.com/bloglabs/posts/labs/internal/binaries"
@@ -191,7 +192,7 @@ func kindMaxRestarts(p runtimes.RestartPolicy) int {
 // buildBinaries builds demoapp, and runonce when the lab uses it, with go
 // build into dir (default: the user cache folder).
 func buildBinaries(ctx context.Context, dir string, withRunonce bool, progress io.Writer) (string, error) {
-	root, err := binaries.ModuleRoot()
+	root, err := repo.Root()
 	if err != nil {
 		return "", err
 	}
