@@ -10,8 +10,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
@@ -318,16 +320,17 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 	killed := 0
 	for i := range pods.Items {
 		p := &pods.Items[i]
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		if done(p) {
 			continue
 		}
-		killed++
-		p.Status.Phase = corev1.PodFailed
-		p.Status.Reason = "Terminated"
-		p.Status.Message = "Pod was terminated in response to imminent node shutdown."
-		if _, err := r.cs.CoreV1().Pods(r.ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		failed, err := r.failPod(ctx, p)
+		if err != nil {
 			return fmt.Errorf("live lab: fail pod %s: %w", p.Name, err)
 		}
+		if !failed {
+			continue // it finished on its own in the meantime
+		}
+		killed++
 		zero := int64(0)
 		if err := r.cs.CoreV1().Pods(r.ns).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
 			return fmt.Errorf("live lab: delete pod %s: %w", p.Name, err)
@@ -349,6 +352,39 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 	}
 	fmt.Fprintf(r.progress, "  %5.1fs %d pod(s) on %s failed with their node\n", now.Seconds(), killed, n.name)
 	return nil
+}
+
+// failPod marks a pod Failed as the kubelet does when its node shuts down.
+// kwok writes the same pod's status as it plays the kubelet, so an update
+// can meet a newer version: read it again and retry. It reports false when
+// the pod reached a final phase on its own first.
+func (r *runner) failPod(ctx context.Context, p *corev1.Pod) (failed bool, err error) {
+	pods := r.cs.CoreV1().Pods(r.ns)
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if done(p) {
+			return nil
+		}
+		q := p.DeepCopy()
+		q.Status.Phase = corev1.PodFailed
+		q.Status.Reason = "Terminated"
+		q.Status.Message = "Pod was terminated in response to imminent node shutdown."
+		_, err := pods.UpdateStatus(ctx, q, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) {
+			if fresh, gerr := pods.Get(ctx, p.Name, metav1.GetOptions{}); gerr == nil {
+				p = fresh
+			}
+		}
+		if err == nil {
+			failed = true
+		}
+		return err
+	})
+	return failed, err
+}
+
+// done is whether a pod has reached a final phase.
+func done(p *corev1.Pod) bool {
+	return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
 }
 
 // observe reads the namespace's pods into the attempts; busy is whether any
