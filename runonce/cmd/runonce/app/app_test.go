@@ -109,8 +109,14 @@ func newCLI(t testing.TB, env []string, args ...string) *replicaProc {
 	c.cmd.Env = append(os.Environ(), "RUNONCE_TEST_MODE=cli", "RUNONCE_LOG_LEVEL=debug")
 	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.stdout, &c.stderr
+	// A process the step left behind inherits runonce's output: without a
+	// bound, Wait would wait for it to end and hide that it outlived runonce.
+	c.cmd.WaitDelay = outputDelay
 	return c
 }
+
+// outputDelay is how long after runonce exits its output may stay open.
+const outputDelay = 10 * time.Second
 
 // step is the argv of a helper step.
 func step(args ...string) []string {
@@ -127,6 +133,10 @@ func exitStatus(t testing.TB, err error) int {
 	t.Helper()
 	var ee *exec.ExitError
 	if err == nil {
+		return 0
+	}
+	if errors.Is(err, exec.ErrWaitDelay) { // it exited 0
+		t.Errorf("runonce exited but its output was still open %v later: a process the step started outlived it", outputDelay)
 		return 0
 	}
 	if errors.As(err, &ee) {

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/runonce"
 )
@@ -82,13 +84,11 @@ func (c *child) forward(s os.Signal) bool {
 	return true
 }
 
+// stdinIsTerminal is whether r is a terminal. A character device is not
+// enough: /dev/null is one too, and it is a container's stdin by default.
 func stdinIsTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // run starts the command and waits for it. When ctx ends (lock lost, run
