@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -44,8 +45,7 @@ type binary struct {
 	name, module, pkg string
 }
 
-// binaries are built in this order: etcd first, because it is the smallest
-// and its failure says early that the module set-up is wrong.
+// binaries, by module: each module's are built by one go build.
 var binaries = []binary{
 	{"etcd", "kubernetes", "go.etcd.io/etcd/server/v3"},
 	{"kube-apiserver", "kubernetes", "k8s.io/kubernetes/cmd/kube-apiserver"},
@@ -98,8 +98,8 @@ type BuildOptions struct {
 	// $LABS_CONTROLPLANE_CACHE, else bloglabs/controlplane in the user's
 	// cache folder ($XDG_CACHE_HOME or ~/.cache on Linux).
 	CacheDir string
-	// Logger receives progress: a line per binary, and one a minute while
-	// a long one builds. Defaults to discarding.
+	// Logger receives progress: a line per module built, and one a minute
+	// while it builds. Defaults to discarding.
 	Logger *slog.Logger
 }
 
@@ -222,9 +222,8 @@ func Build(ctx context.Context, opts BuildOptions) (*Binaries, error) {
 			return nil, err
 		}
 	}
-	for _, bin := range binaries {
-		args := []string{"build", "-trimpath", "-ldflags", ldflags(), "-o", filepath.Join(tmp, bin.name+exeSuffix()), bin.pkg}
-		if err := goCommand(ctx, log, filepath.Join(opts.SourceDir, "build", bin.module), "building "+bin.name, args...); err != nil {
+	for _, module := range []string{"kubernetes", "kwok"} {
+		if err := buildModule(ctx, log, filepath.Join(opts.SourceDir, "build", module), module, tmp); err != nil {
 			return nil, err
 		}
 	}
@@ -239,6 +238,49 @@ func Build(ctx context.Context, opts BuildOptions) (*Binaries, error) {
 	}
 	log.Info("control plane built", "took", time.Since(t0).Round(time.Second), "dir", dir)
 	return &Binaries{Dir: dir}, nil
+}
+
+// buildModule builds the binaries of one nested module into dir with a
+// single go build: one build graph lets the links of kube-apiserver,
+// kube-controller-manager and the others run beside the compiles, where a
+// go build per binary would link them one after the other.
+func buildModule(ctx context.Context, log *slog.Logger, moduleDir, module, dir string) error {
+	out, err := os.MkdirTemp(dir, module+"-")
+	if err != nil {
+		return fmt.Errorf("controlplane: %w", err)
+	}
+	defer os.RemoveAll(out)
+	var names, pkgs []string
+	for _, bin := range binaries {
+		if bin.module == module {
+			names, pkgs = append(names, bin.name), append(pkgs, bin.pkg)
+		}
+	}
+	// With several packages, -o names a folder and each binary takes its
+	// package's name (etcd's .../server/v3 becomes "server"); they are
+	// renamed below.
+	args := append([]string{"build", "-trimpath", "-ldflags", ldflags(), "-o", out + string(filepath.Separator)}, pkgs...)
+	if err := goCommand(ctx, log, moduleDir, "building "+strings.Join(names, ", "), args...); err != nil {
+		return err
+	}
+	for i, pkg := range pkgs {
+		built := filepath.Join(out, execName(pkg)+exeSuffix())
+		if err := os.Rename(built, filepath.Join(dir, names[i]+exeSuffix())); err != nil {
+			return fmt.Errorf("controlplane: %s: %w", names[i], err)
+		}
+	}
+	return nil
+}
+
+// execName is the file name go build gives a main package's binary: its
+// path's last element, or the one before it when that is a major version
+// suffix (v2, v3, ...).
+func execName(pkg string) string {
+	dir, elem := path.Split(pkg)
+	if len(elem) > 1 && elem[0] == 'v' && strings.Trim(elem[1:], "0123456789") == "" && dir != "" {
+		return path.Base(dir)
+	}
+	return elem
 }
 
 // goCommand runs one go command in a nested module, logging when it starts,

@@ -51,3 +51,19 @@ func TestLdflagsStampTheVersion(t *testing.T) {
 		}
 	}
 }
+
+// go build names a binary after its package; Build renames them, so it
+// must know the name go picks, major version suffixes included.
+func TestExecNameIsGoBuildsName(t *testing.T) {
+	for pkg, want := range map[string]string{
+		"go.etcd.io/etcd/server/v3":            "server",
+		"k8s.io/kubernetes/cmd/kube-apiserver": "kube-apiserver",
+		"sigs.k8s.io/kwok/cmd/kwok":            "kwok",
+		"example.com/tools/v2x":                "v2x",
+		"example.com/v":                        "v",
+	} {
+		if got := execName(pkg); got != want {
+			t.Errorf("execName(%q) = %q, want %q", pkg, got, want)
+		}
+	}
+}
