@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
@@ -19,6 +20,7 @@ import (
 	"github.com/bloglabs/posts/ci-preemptible/lab"
 	"github.com/bloglabs/posts/ci-preemptible/live"
 	"github.com/bloglabs/posts/internal/cli"
+	"github.com/bloglabs/posts/internal/crosscheck"
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
@@ -61,8 +63,15 @@ func (Lab) PreemptibleLive(ctx context.Context) error {
 	return live.Run(ctx, os.Stdout, live.Options{JSON: "out/preemptible-live.json", Progress: os.Stderr})
 }
 
-// Lint runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.
+// Lint checks gofmt, then runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.
 func Lint() error {
+	unformatted, err := sh.Output("gofmt", "-l", ".")
+	if err != nil {
+		return err
+	}
+	if unformatted != "" {
+		return fmt.Errorf("not gofmt'd (run gofmt -w on them):\n%s", unformatted)
+	}
 	if err := sh.RunV("go", "vet", "./..."); err != nil {
 		return err
 	}
@@ -70,12 +79,15 @@ func Lint() error {
 }
 
 // Crosscheck type-checks every package, tests included, for macOS (arm64, amd64) and Windows (amd64), so a Linux-only call cannot land; CI runs it before the tests.
-func Crosscheck() error {
+func Crosscheck(ctx context.Context) error {
 	var errs []error
-	for _, t := range [][2]string{{"darwin", "arm64"}, {"darwin", "amd64"}, {"windows", "amd64"}} {
-		if err := sh.RunWithV(map[string]string{"GOOS": t[0], "GOARCH": t[1]}, "go", "vet", "./..."); err != nil {
-			errs = append(errs, fmt.Errorf("%s/%s: %w", t[0], t[1], err))
+	for _, t := range []crosscheck.Target{{GOOS: "darwin", GOARCH: "arm64"}, {GOOS: "darwin", GOARCH: "amd64"}, {GOOS: "windows", GOARCH: "amd64"}} {
+		t0 := time.Now()
+		err := crosscheck.Check(ctx, ".", t, "./...")
+		if err == nil {
+			fmt.Printf("%s: every package type-checks (%.0fs)\n", t, time.Since(t0).Seconds())
 		}
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

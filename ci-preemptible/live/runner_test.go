@@ -25,7 +25,7 @@ func TestFailPodFromAStaleCopy(t *testing.T) {
 		// kwok touches it, so the test alone writes its status.
 		p := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: corev1.PodSpec{NodeName: "nowhere", Containers: []corev1.Container{{Name: "job", Image: "job"}}},
+			Spec:       corev1.PodSpec{NodeName: "nowhere", Containers: []corev1.Container{{Name: "job", Image: "job"}}},
 		}
 		p, err := pods.Create(ctx, p, metav1.CreateOptions{})
 		if err != nil {
