@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/runonce"
 )
@@ -88,7 +86,7 @@ func (c *child) forward(s os.Signal) bool {
 // enough: /dev/null is one too, and it is a container's stdin by default.
 func stdinIsTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return ok && isTerminal(f.Fd())
 }
 
 // run starts the command and waits for it. When ctx ends (lock lost, run

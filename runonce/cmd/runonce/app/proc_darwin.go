@@ -2,6 +2,9 @@ package app
 
 import "syscall"
 
+// ioctlGetTermios reads a terminal's attributes (isTerminal).
+const ioctlGetTermios = syscall.TIOCGETA
+
 // sysProcAttr: a process group of its own. macOS has no Pdeathsig: runonce
 // kills the group on every exit path it lives through (see child.run), and a
 // watchdog process kills it when runonce is killed (watchdog_unix.go).

@@ -6,6 +6,9 @@ import (
 	"syscall"
 )
 
+// ioctlGetTermios reads a terminal's attributes (isTerminal).
+const ioctlGetTermios = syscall.TCGETS
+
 // sysProcAttr: a process group of its own, and Pdeathsig so that the kernel
 // SIGKILLs the command if runonce dies without stopping it (SIGKILL, OOM):
 // the command must not run on unprotected while another replica takes the
