@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
@@ -66,7 +65,7 @@ func (Lab) PreemptibleLive(ctx context.Context) error {
 }
 
 // Lint checks gofmt, then runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.
-func Lint() error {
+func Lint(ctx context.Context) error {
 	unformatted, err := sh.Output("gofmt", "-l", ".")
 	if err != nil {
 		return err
@@ -79,7 +78,7 @@ func Lint() error {
 	// one compile of every dependency instead of two (on a fresh machine,
 	// minutes). staticcheck itself is built without it, by go tool.
 	env := map[string]string{}
-	if raceWorks() {
+	if doctor.RaceWorks(ctx) {
 		env["GOFLAGS"] = strings.TrimSpace(os.Getenv("GOFLAGS") + " -race")
 	}
 	if err := sh.RunWithV(env, "go", "vet", "./..."); err != nil {
@@ -90,17 +89,6 @@ func Lint() error {
 		return err
 	}
 	return sh.RunWithV(env, staticcheck, "./...")
-}
-
-// raceWorks is whether -race can build here: it needs cgo and a C compiler.
-func raceWorks() bool {
-	out, err := sh.Output("go", "env", "CGO_ENABLED", "CC")
-	f := strings.Fields(out)
-	if err != nil || len(f) < 2 || f[0] != "1" {
-		return false
-	}
-	_, err = exec.LookPath(f[1])
-	return err == nil
 }
 
 // Crosscheck type-checks every package, tests included, for macOS (arm64, amd64) and Windows (amd64), so a Linux-only call cannot land; CI runs it before the tests.

@@ -370,13 +370,13 @@ func (r *runner) failPod(ctx context.Context, p *corev1.Pod) (failed bool, err e
 		q.Status.Message = "Pod was terminated in response to imminent node shutdown."
 		_, err := pods.UpdateStatus(ctx, q, metav1.UpdateOptions{})
 		if apierrors.IsConflict(err) {
-			if fresh, gerr := pods.Get(ctx, p.Name, metav1.GetOptions{}); gerr == nil {
-				p = fresh
+			fresh, gerr := pods.Get(ctx, p.Name, metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
 			}
+			p = fresh
 		}
-		if err == nil {
-			failed = true
-		}
+		failed = err == nil
 		return err
 	})
 	return failed, err

@@ -95,6 +95,13 @@ func checkGo(e goEnv) outcome {
 	return judgeGo(e.GOVERSION, goModVersion(b))
 }
 
+// RaceWorks is whether `go test -race` can build here: cgo on and its C
+// compiler found (doctor's "C toolchain" check).
+func RaceWorks(ctx context.Context) bool {
+	e, err := readGoEnv(ctx)
+	return err == nil && checkCC(e).passed
+}
+
 func checkCC(e goEnv) outcome {
 	if e.CGO_ENABLED != "1" {
 		return fail("cgo is off (CGO_ENABLED=%s, or no C compiler was found), and -race needs it", e.CGO_ENABLED)
