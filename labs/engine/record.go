@@ -107,7 +107,7 @@ func (r *recorder) sink(e runtimes.Event) {
 	s.events = append(s.events, e)
 }
 
-func derived(from runtimes.Event, kind runtimes.Kind, detail string) runtimes.Event {
+func derived(from runtimes.Event, kind runtimes.EventKind, detail string) runtimes.Event {
 	return runtimes.Event{Time: from.Time, Replica: from.Replica, Pod: from.Pod, Kind: kind,
 		Container: from.Container, Init: from.Init, Attempt: from.Attempt, Detail: detail}
 }

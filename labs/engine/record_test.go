@@ -17,7 +17,7 @@ func TestRecorderDerivesOutcomesFromEventsAndLines(t *testing.T) {
 	out := func(i, ms int, line string) runtimes.Event {
 		return runtimes.Event{Time: at(ms), Replica: i, Kind: runtimes.Output, Stream: "stderr", Container: "migrate", Init: true, Detail: line}
 	}
-	ev := func(i, ms int, k runtimes.Kind, init bool, code int) runtimes.Event {
+	ev := func(i, ms int, k runtimes.EventKind, init bool, code int) runtimes.Event {
 		c := "app"
 		if init {
 			c = "migrate"

@@ -2,45 +2,46 @@ package runtimes
 
 import "time"
 
-// Kind says what happened.
-type Kind string
+// EventKind says what happened to a replica. (Not the kind runtime: that
+// is labs/runtimes/kind.)
+type EventKind string
 
-// Kinds a runtime reports.
+// Event kinds a runtime reports.
 const (
 	// Released is the instant all replicas were let go together
 	// (Replica is -1). Times in a timeline count from it.
-	Released Kind = "released"
+	Released EventKind = "released"
 	// Started: a container's first process started (held at the start gate
 	// until Released when it is the pod's first).
-	Started Kind = "started"
+	Started EventKind = "started"
 	// InitDone: an init container exited 0.
-	InitDone Kind = "init-done"
+	InitDone EventKind = "init-done"
 	// Crashed: a container exited non-zero, or the main container exited
 	// at all (it is meant to run until stopped). ExitCode says how.
-	Crashed Kind = "crashed"
+	Crashed EventKind = "crashed"
 	// Restarted: a container started again after a crash and a back-off.
-	Restarted Kind = "restarted"
+	Restarted EventKind = "restarted"
 	// Ready: the main container's readiness probe succeeded.
-	Ready Kind = "ready"
+	Ready EventKind = "ready"
 	// GaveUp: the pod crashed more often than the runtime's restart bound;
 	// on Kubernetes it would sit in CrashLoopBackOff.
-	GaveUp Kind = "gave-up"
+	GaveUp EventKind = "gave-up"
 	// Output is one line the container wrote (Stream says where).
-	Output Kind = "output"
+	Output EventKind = "output"
 )
 
-// Kinds the lab derives from the app's own output lines.
+// Event kinds the lab derives from the app's own output lines.
 const (
 	// Ran: the replica started the one-time step (the demo app's backfill).
-	Ran Kind = "ran"
+	Ran EventKind = "ran"
 	// Migrated: the replica applied migrations (Detail lists them).
-	Migrated Kind = "migrated"
+	Migrated EventKind = "migrated"
 	// Skipped: the replica found nothing to do.
-	Skipped Kind = "skipped"
+	Skipped EventKind = "skipped"
 	// Waited: the replica waited for a lock (Detail says how long).
-	Waited Kind = "waited"
+	Waited EventKind = "waited"
 	// Failed: the app reported the error it is about to exit with.
-	Failed Kind = "error"
+	Failed EventKind = "error"
 )
 
 // Event is one thing that happened to one replica.
@@ -50,7 +51,7 @@ type Event struct {
 	Replica int
 	// Pod is the replica's name (spec.Deployment.PodName).
 	Pod  string
-	Kind Kind
+	Kind EventKind
 	// Container is the container the event is about, "" for pod-level ones.
 	Container string
 	// Init says whether Container is an init container.

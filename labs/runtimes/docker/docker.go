@@ -23,6 +23,7 @@ import (
 
 	"github.com/bloglabs/posts/labs/internal/dockerx"
 	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/runtimes/internal/pods"
 	"github.com/bloglabs/posts/labs/spec"
 )
 
@@ -199,9 +200,9 @@ func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes
 	// Containers are created before the release and started together after
 	// it: a start is one API call, a create several, so the start times are
 	// as close as the engine allows.
-	runtimes.RunPods(ctx, d, sink, nil, func(ctx context.Context, rp runtimes.Pod, t *runtimes.Ticket, emit func(runtimes.Event)) {
+	pods.RunAll(ctx, d, sink, nil, func(ctx context.Context, rp pods.Pod, t *pods.Ticket, emit func(runtimes.Event)) {
 		p := &pod{Pod: rp, rs: run, emit: emit, ticket: t}
-		runtimes.RunPod(ctx, p.Pod, r.policy, p.runContainer, emit)
+		pods.Run(ctx, p.Pod, r.policy, p.runContainer, emit)
 	})
 	return nil
 }
@@ -253,10 +254,10 @@ func probeHost(cli *client.Client) string {
 }
 
 type pod struct {
-	runtimes.Pod
+	pods.Pod
 	rs     *runState
 	emit   func(runtimes.Event)
-	ticket *runtimes.Ticket
+	ticket *pods.Ticket
 }
 
 // env is what a container of the pod starts with: POD_NAME and HOSTNAME as
@@ -268,7 +269,7 @@ func (p *pod) env(c spec.Container) []string {
 	if c.Port != 0 {
 		base = append(base, spec.EnvVar{Name: "PORT", Value: strconv.Itoa(c.Port)})
 	}
-	vars := runtimes.RewriteAddrs(spec.ExpandEnv(base, c.Env), p.rs.rewrite)
+	vars := pods.RewriteAddrs(spec.ExpandEnv(base, c.Env), p.rs.rewrite)
 	out := make([]string, 0, len(vars))
 	for _, v := range vars {
 		out = append(out, v.Name+"="+v.Value)
@@ -278,7 +279,7 @@ func (p *pod) env(c spec.Container) []string {
 
 // runContainer runs one attempt as a container of its own, named
 // NETWORK-POD-CONTAINER-N, and removes it once it has exited.
-func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string) {
+func (p *pod) runContainer(ctx context.Context, a pods.Attempt) (int, string) {
 	s := p.rs
 	c := a.Container
 	cfg, hc, port := p.containerConfig(a)
@@ -302,11 +303,11 @@ func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string
 	p.emit(p.StartEvent(a, startedAt))
 
 	var logf io.Writer
-	if f := runtimes.OpenLog(s.r.opts.LogDir, p.Name, c.Name, a.N); f != nil {
+	if f := pods.OpenLog(s.r.opts.LogDir, p.Name, c.Name, a.N); f != nil {
 		defer f.Close()
 		logf = f
 	}
-	out := runtimes.NewLines(p.Pod, a, logf, p.emit)
+	out := pods.NewLines(p.Pod, a, logf, p.emit)
 	logsDone := make(chan struct{})
 	go func() {
 		defer close(logsDone)
@@ -335,7 +336,7 @@ func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string
 // command as its entrypoint, the pod's environment and the run's labels;
 // a main container with a readiness probe publishes its port (returned) on
 // a random host port.
-func (p *pod) containerConfig(a runtimes.Attempt) (*container.Config, *container.HostConfig, network.Port) {
+func (p *pod) containerConfig(a pods.Attempt) (*container.Config, *container.HostConfig, network.Port) {
 	s, c := p.rs, a.Container
 	cfg := &container.Config{
 		Image:    s.r.opts.Image,
@@ -398,13 +399,13 @@ func (p *pod) started(ctx context.Context, id string, port network.Port) (time.T
 // probe polls the container's readiness endpoint through its published
 // port until it answers (then emits Ready), the container exits, or ctx is
 // done.
-func (p *pod) probe(ctx context.Context, a runtimes.Attempt, hostPort string, exited <-chan struct{}) {
+func (p *pod) probe(ctx context.Context, a pods.Attempt, hostPort string, exited <-chan struct{}) {
 	if hostPort == "" {
 		return
 	}
 	url := fmt.Sprintf("http://%s%s", net.JoinHostPort(p.rs.probeHost, hostPort), a.Container.Readiness.Path)
 	go func() {
-		if runtimes.ProbeHTTP(ctx, url, p.rs.r.opts.ProbePeriod, exited) {
+		if pods.ProbeHTTP(ctx, url, p.rs.r.opts.ProbePeriod, exited) {
 			p.emit(p.Event(runtimes.Ready, a))
 		}
 	}()
@@ -413,7 +414,7 @@ func (p *pod) probe(ctx context.Context, a runtimes.Attempt, hostPort string, ex
 // follow streams the container's output into out until the container
 // stops. The log stream starts from the container's beginning, so nothing
 // written before it was opened is lost.
-func (p *pod) follow(ctx context.Context, id string, out *runtimes.Lines) {
+func (p *pod) follow(ctx context.Context, id string, out *pods.Lines) {
 	rc, err := p.rs.cli.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
 	if err != nil {
 		return

@@ -67,7 +67,7 @@ func (r *recorder) of(replica int) []runtimes.Event {
 	return out
 }
 
-func (r *recorder) count(kind runtimes.Kind) int {
+func (r *recorder) count(kind runtimes.EventKind) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/runtimes/internal/pods"
 	"github.com/bloglabs/posts/labs/spec"
 )
 
@@ -31,7 +32,7 @@ var fatalWaiting = map[string]bool{
 // reported from the container's last termination state, or with exit code
 // -1 when even that is gone.
 type PodTracker struct {
-	pod         runtimes.Pod
+	pod         pods.Pod
 	maxRestarts int
 
 	containers map[string]*attempts
@@ -47,7 +48,7 @@ type attempts struct {
 // been restarted maxRestarts times and waits in CrashLoopBackOff, as the
 // other runtimes' pods give up after MaxRestarts restarts.
 func NewPodTracker(index int, maxRestarts int) *PodTracker {
-	return &PodTracker{pod: runtimes.Pod{Index: index}, maxRestarts: maxRestarts, containers: map[string]*attempts{}, readyAt: -1}
+	return &PodTracker{pod: pods.Pod{Index: index}, maxRestarts: maxRestarts, containers: map[string]*attempts{}, readyAt: -1}
 }
 
 // Update returns the events that p's state implies since the last update;
@@ -86,7 +87,7 @@ func (t *PodTracker) Update(p *corev1.Pod, now time.Time) []runtimes.Event {
 	}
 	if main != nil && podReady(p) && t.readyAt != int(main.RestartCount) {
 		t.readyAt = int(main.RestartCount)
-		emit(t.pod.Event(runtimes.Ready, runtimes.Attempt{Container: spec.Container{Name: main.Name}, N: t.readyAt}))
+		emit(t.pod.Event(runtimes.Ready, pods.Attempt{Container: spec.Container{Name: main.Name}, N: t.readyAt}))
 	}
 	return out
 }
@@ -102,8 +103,8 @@ func (t *PodTracker) container(cs *corev1.ContainerStatus, init bool, restarts i
 	// The pod's restarts before attempt n of this container: the other
 	// containers' and this one's first n.
 	others := restarts - rc
-	attempt := func(n int) runtimes.Attempt {
-		return runtimes.Attempt{Container: spec.Container{Name: cs.Name}, Init: init, N: n, Restarts: others + n}
+	attempt := func(n int) pods.Attempt {
+		return pods.Attempt{Container: spec.Container{Name: cs.Name}, Init: init, N: n, Restarts: others + n}
 	}
 	start := func(n int) {
 		if n > tr.started {

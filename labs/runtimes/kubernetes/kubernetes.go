@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/runtimes/internal/pods"
 	"github.com/bloglabs/posts/labs/spec"
 )
 
@@ -205,7 +206,7 @@ func (r *Runtime) createNamespace(ctx context.Context, ns string, secret *corev1
 // deploy watches the namespace's pods, then creates the Deployment, and
 // reports events until ctx is done.
 func (r *Runtime) deploy(ctx context.Context, ns string, replicas *int32, create func(context.Context) error, sink func(runtimes.Event)) error {
-	emit := runtimes.Serialize(sink)
+	emit := pods.Serialize(sink)
 	w := newWatch(r, ns, int(*replicas), emit)
 	stopInformer := make(chan struct{})
 	factory := informers.NewSharedInformerFactoryWithOptions(r.cs, 0, informers.WithNamespace(ns))
@@ -240,13 +241,13 @@ func (r *Runtime) deploy(ctx context.Context, ns string, replicas *int32, create
 }
 
 // RewriteEnv returns d with every address in its containers' environment
-// that is a key of routes replaced by its value (runtimes.RewriteAddrs).
+// that is a key of routes replaced by its value (pods.RewriteAddrs).
 func RewriteEnv(d spec.Deployment, routes map[string]string) spec.Deployment {
 	d.InitContainers = slices.Clone(d.InitContainers)
 	for i := range d.InitContainers {
-		d.InitContainers[i].Env = runtimes.RewriteAddrs(d.InitContainers[i].Env, routes)
+		d.InitContainers[i].Env = pods.RewriteAddrs(d.InitContainers[i].Env, routes)
 	}
-	d.Container.Env = runtimes.RewriteAddrs(d.Container.Env, routes)
+	d.Container.Env = pods.RewriteAddrs(d.Container.Env, routes)
 	return d
 }
 

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/runtimes/internal/pods"
 	"github.com/bloglabs/posts/labs/spec"
 )
 
@@ -90,7 +91,7 @@ func (w *podWatch) process(ctx context.Context, wp *watchedPod) {
 				if _, ok := wp.logs[key]; !ok {
 					done := make(chan struct{})
 					wp.logs[key] = done
-					a := runtimes.Attempt{Container: spec.Container{Name: e.Container}, Init: e.Init, N: e.Attempt}
+					a := pods.Attempt{Container: spec.Container{Name: e.Container}, Init: e.Init, N: e.Attempt}
 					followers.Go(func() {
 						defer close(done)
 						w.follow(ctx, wp, a)
@@ -116,14 +117,14 @@ func (w *podWatch) process(ctx context.Context, wp *watchedPod) {
 // kubelet keeps one log of stdout and stderr together; the lines are
 // reported as stderr, where the demo app and runonce write, so that a
 // failing container's last line is its reason, as on the other runtimes.
-func (w *podWatch) follow(ctx context.Context, wp *watchedPod, a runtimes.Attempt) {
-	pod := runtimes.Pod{Index: wp.tracker.pod.Index, Name: wp.name}
+func (w *podWatch) follow(ctx context.Context, wp *watchedPod, a pods.Attempt) {
+	pod := pods.Pod{Index: wp.tracker.pod.Index, Name: wp.name}
 	var logf io.Writer
-	if f := runtimes.OpenLog(w.r.opts.LogDir, wp.name, a.Container.Name, a.N); f != nil {
+	if f := pods.OpenLog(w.r.opts.LogDir, wp.name, a.Container.Name, a.N); f != nil {
 		defer f.Close()
 		logf = f
 	}
-	lines := runtimes.NewLines(pod, a, logf, w.emit)
+	lines := pods.NewLines(pod, a, logf, w.emit)
 	for try := 0; try < 10 && ctx.Err() == nil; try++ {
 		rc, err := w.r.cs.CoreV1().Pods(w.ns).GetLogs(wp.name, &corev1.PodLogOptions{Container: a.Container.Name, Follow: true}).Stream(ctx)
 		if err != nil {

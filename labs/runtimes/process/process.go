@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/runtimes/internal/pods"
 	"github.com/bloglabs/posts/labs/spec"
 )
 
@@ -94,7 +95,7 @@ func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes
 		return fmt.Errorf("process runtime: start gate: %w", err)
 	}
 	defer gr.Close()
-	runtimes.RunPods(ctx, d, sink, func() { _ = gw.Close() }, func(ctx context.Context, rp runtimes.Pod, t *runtimes.Ticket, emit func(runtimes.Event)) {
+	pods.RunAll(ctx, d, sink, func() { _ = gw.Close() }, func(ctx context.Context, rp pods.Pod, t *pods.Ticket, emit func(runtimes.Event)) {
 		p := &pod{Pod: rp, r: r, emit: emit, ticket: t, gate: gr}
 		p.run(ctx)
 	})
@@ -102,22 +103,22 @@ func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes
 }
 
 type pod struct {
-	runtimes.Pod
+	pods.Pod
 	r      *Runtime
 	emit   func(runtimes.Event)
-	ticket *runtimes.Ticket
+	ticket *pods.Ticket
 	gate   *os.File // the gate pipe's read end
 	port   int
 }
 
 func (p *pod) run(ctx context.Context) {
-	runtimes.RunPod(ctx, p.Pod, p.r.policy, p.runContainer, p.emit)
+	pods.Run(ctx, p.Pod, p.r.policy, p.runContainer, p.emit)
 }
 
 // runContainer runs one process of a container to its end and returns its
 // exit code and, when it failed, the last line it wrote (the likeliest
 // reason).
-func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string) {
+func (p *pod) runContainer(ctx context.Context, a pods.Attempt) (int, string) {
 	cmd, gated, err := p.command(a)
 	if err != nil {
 		p.ticket.Arrive()
@@ -130,7 +131,7 @@ func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string
 		return -1, err.Error()
 	}
 	var logf io.Writer
-	if f := runtimes.OpenLog(p.r.opts.LogDir, p.Name, a.Container.Name, a.N); f != nil {
+	if f := pods.OpenLog(p.r.opts.LogDir, p.Name, a.Container.Name, a.N); f != nil {
 		defer f.Close()
 		logf = f
 	}
@@ -140,7 +141,7 @@ func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string
 	}
 	p.emit(p.StartEvent(a, p.released(ctx, gated)))
 
-	out := runtimes.NewLines(p.Pod, a, logf, p.emit)
+	out := pods.NewLines(p.Pod, a, logf, p.emit)
 	var readers sync.WaitGroup
 	readers.Go(func() { out.Read("stdout", stdout) })
 	readers.Go(func() { out.Read("stderr", stderr) })
@@ -165,7 +166,7 @@ func (p *pod) runContainer(ctx context.Context, a runtimes.Attempt) (int, string
 // command is the attempt's process, not started: behind the start gate when
 // the pod's release is still pending (gated), with a fresh port for a main
 // container that listens.
-func (p *pod) command(a runtimes.Attempt) (cmd *exec.Cmd, gated bool, err error) {
+func (p *pod) command(a pods.Attempt) (cmd *exec.Cmd, gated bool, err error) {
 	c := a.Container
 	if !a.Init && p.Spec.Container.Port != 0 {
 		// A fresh port for every start of the main container: a free port
@@ -210,13 +211,13 @@ func (p *pod) released(ctx context.Context, gated bool) time.Time {
 
 // probe polls the main container's readiness endpoint until it answers
 // (then emits Ready), the process exits, or ctx is done.
-func (p *pod) probe(ctx context.Context, a runtimes.Attempt, exited <-chan struct{}) {
+func (p *pod) probe(ctx context.Context, a pods.Attempt, exited <-chan struct{}) {
 	if a.Init || a.Container.Readiness == nil {
 		return
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d%s", p.port, a.Container.Readiness.Path)
 	go func() {
-		if runtimes.ProbeHTTP(ctx, url, p.r.opts.ProbePeriod, exited) {
+		if pods.ProbeHTTP(ctx, url, p.r.opts.ProbePeriod, exited) {
 			p.emit(p.Event(runtimes.Ready, a))
 		}
 	}()

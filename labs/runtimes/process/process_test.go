@@ -87,7 +87,7 @@ func (r *recorder) sink(e runtimes.Event) {
 	}
 }
 
-func (r *recorder) count(kind runtimes.Kind) int {
+func (r *recorder) count(kind runtimes.EventKind) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
@@ -246,7 +246,7 @@ func TestReplicasAreReleasedTogether(t *testing.T) {
 	}
 }
 
-func (r *recorder) countLocked(kind runtimes.Kind) int {
+func (r *recorder) countLocked(kind runtimes.EventKind) int {
 	n := 0
 	for _, e := range r.events {
 		if e.Kind == kind {

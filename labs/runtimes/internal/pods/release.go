@@ -1,4 +1,4 @@
-package runtimes
+package pods
 
 import (
 	"context"
@@ -6,15 +6,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bloglabs/posts/labs/runtimes"
 	"github.com/bloglabs/posts/labs/spec"
 )
 
 // Serialize returns a sink that stamps an event without a time with the
 // current one and passes events to sink one at a time, as the lab's
 // Runtime contract wants.
-func Serialize(sink func(Event)) func(Event) {
+func Serialize(sink func(runtimes.Event)) func(runtimes.Event) {
 	var mu sync.Mutex
-	return func(e Event) {
+	return func(e runtimes.Event) {
 		if e.Time.IsZero() {
 			e.Time = time.Now()
 		}
@@ -81,13 +82,13 @@ func (t *Ticket) Released() <-chan struct{} { return t.r.released }
 // ReleasedAt is the release's time, once Released is closed.
 func (t *Ticket) ReleasedAt() time.Time { return t.r.at }
 
-// RunPods runs every replica of d — run(ctx, pod, ticket, emit) in a
+// RunAll runs every replica of d — run(ctx, pod, ticket, emit) in a
 // goroutine of its own — releases them together, emits Released, and
 // returns when every run has. onRelease, when not nil, is called at the
 // release (the process runtime closes its gate pipe there). sink receives
 // the events one at a time.
-func RunPods(ctx context.Context, d spec.Deployment, sink func(Event), onRelease func(),
-	run func(ctx context.Context, p Pod, t *Ticket, emit func(Event))) {
+func RunAll(ctx context.Context, d spec.Deployment, sink func(runtimes.Event), onRelease func(),
+	run func(ctx context.Context, p Pod, t *Ticket, emit func(runtimes.Event))) {
 	emit := Serialize(sink)
 	rel := &release{waiting: d.Replicas, all: make(chan struct{}), released: make(chan struct{}), onOpen: onRelease}
 	var wg sync.WaitGroup
@@ -109,7 +110,7 @@ func RunPods(ctx context.Context, d spec.Deployment, sink func(Event), onRelease
 	}
 	rel.open()
 	if ctx.Err() == nil {
-		emit(Event{Time: rel.at, Replica: -1, Kind: Released})
+		emit(runtimes.Event{Time: rel.at, Replica: -1, Kind: runtimes.Released})
 	}
 	wg.Wait()
 }

@@ -1,4 +1,4 @@
-package runtimes
+package pods
 
 import (
 	"bufio"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bloglabs/posts/labs/runtimes"
 )
 
 // Lines turns one container attempt's stdout and stderr into Output events,
@@ -16,8 +18,8 @@ import (
 // line: the likeliest reason when the container fails. Read may be called
 // for both streams at once.
 type Lines struct {
-	emit func(Event)
-	base Event
+	emit func(runtimes.Event)
+	base runtimes.Event
 	log  io.Writer
 
 	mu   sync.Mutex
@@ -26,8 +28,8 @@ type Lines struct {
 
 // NewLines collects the output of attempt a of pod p. log, when not nil,
 // receives every line as "STREAM LINE".
-func NewLines(p Pod, a Attempt, log io.Writer, emit func(Event)) *Lines {
-	return &Lines{emit: emit, base: p.Event(Output, a), log: log}
+func NewLines(p Pod, a Attempt, log io.Writer, emit func(runtimes.Event)) *Lines {
+	return &Lines{emit: emit, base: p.Event(runtimes.Output, a), log: log}
 }
 
 // Read reads stream ("stdout" or "stderr") line by line until EOF.
