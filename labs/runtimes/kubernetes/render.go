@@ -56,6 +56,27 @@ func Render(d spec.Deployment, o RenderOptions) (*appsv1.Deployment, *corev1.Sec
 	if o.Image == "" {
 		return nil, nil, fmt.Errorf("kubernetes: render %s: no image", d.Name)
 	}
+	o = o.withDefaults()
+	labels := map[string]string{LabelName: d.Name, LabelPartOf: PartOf}
+	secret := &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: d.Name + "-env", Namespace: o.Namespace, Labels: labels},
+		Type:       corev1.SecretTypeOpaque,
+		StringData: map[string]string{},
+	}
+	dep := deployment(d, o, labels)
+	ps := &dep.Spec.Template.Spec
+	for _, c := range d.InitContainers {
+		ps.InitContainers = append(ps.InitContainers, container(c, true, o, secret))
+	}
+	ps.Containers = []corev1.Container{container(d.Container, false, o, secret)}
+	if len(secret.StringData) == 0 {
+		secret = nil
+	}
+	return dep, secret, nil
+}
+
+func (o RenderOptions) withDefaults() RenderOptions {
 	if o.Namespace == "" {
 		o.Namespace = "default"
 	}
@@ -68,62 +89,14 @@ func Render(d spec.Deployment, o RenderOptions) (*appsv1.Deployment, *corev1.Sec
 	if o.TerminationGracePeriodSeconds <= 0 {
 		o.TerminationGracePeriodSeconds = 10
 	}
-	labels := map[string]string{LabelName: d.Name, LabelPartOf: PartOf}
-	secretName := d.Name + "-env"
-	secret := &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: secretName, Namespace: o.Namespace, Labels: labels},
-		Type:       corev1.SecretTypeOpaque,
-		StringData: map[string]string{},
-	}
-	container := func(c spec.Container, init bool) corev1.Container {
-		kc := corev1.Container{
-			Name:            c.Name,
-			Image:           o.Image,
-			ImagePullPolicy: o.ImagePullPolicy,
-			Command:         slices.Clone(c.Command),
-			// The tail of the log becomes the termination message of a
-			// failed container: the crash's reason, without a log request.
-			TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-			Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
-				FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"},
-			}}},
-			// Small requests: N replicas fit a laptop's one-node cluster.
-			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-				corev1.ResourceCPU:    resource.MustParse("10m"),
-				corev1.ResourceMemory: resource.MustParse("16Mi"),
-			}},
-		}
-		for _, v := range c.Env {
-			if v.Name == "POD_NAME" {
-				continue
-			}
-			if hasPassword(v.Value) {
-				key := secretKey(secret, c.Name, v)
-				kc.Env = append(kc.Env, corev1.EnvVar{Name: v.Name, ValueFrom: &corev1.EnvVarSource{
-					SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secretName}, Key: key},
-				}})
-				continue
-			}
-			kc.Env = append(kc.Env, corev1.EnvVar{Name: v.Name, Value: v.Value})
-		}
-		if c.Port != 0 && !init {
-			kc.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: int32(c.Port), Protocol: corev1.ProtocolTCP}}
-		}
-		if c.Readiness != nil && !init {
-			kc.ReadinessProbe = &corev1.Probe{
-				ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: c.Readiness.Path, Port: intstr.FromString("http")}},
-				PeriodSeconds:    o.ProbePeriodSeconds,
-				TimeoutSeconds:   1,
-				SuccessThreshold: 1,
-				FailureThreshold: 3,
-			}
-		}
-		return kc
-	}
+	return o
+}
+
+// deployment is d's Deployment without its containers.
+func deployment(d spec.Deployment, o RenderOptions, labels map[string]string) *appsv1.Deployment {
 	replicas := int32(d.Replicas)
 	grace := o.TerminationGracePeriodSeconds
-	dep := &appsv1.Deployment{
+	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: d.Name, Namespace: o.Namespace, Labels: labels},
 		Spec: appsv1.DeploymentSpec{
@@ -141,15 +114,61 @@ func Render(d spec.Deployment, o RenderOptions) (*appsv1.Deployment, *corev1.Sec
 			},
 		},
 	}
-	ps := &dep.Spec.Template.Spec
-	for _, c := range d.InitContainers {
-		ps.InitContainers = append(ps.InitContainers, container(c, true))
+}
+
+// container renders c; a variable that holds a password goes into secret
+// and is read back from it.
+func container(c spec.Container, init bool, o RenderOptions, secret *corev1.Secret) corev1.Container {
+	kc := corev1.Container{
+		Name:            c.Name,
+		Image:           o.Image,
+		ImagePullPolicy: o.ImagePullPolicy,
+		Command:         slices.Clone(c.Command),
+		// The tail of the log becomes the termination message of a
+		// failed container: the crash's reason, without a log request.
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		Env:                      env(c, secret),
+		// Small requests: N replicas fit a laptop's one-node cluster.
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("10m"),
+			corev1.ResourceMemory: resource.MustParse("16Mi"),
+		}},
 	}
-	ps.Containers = []corev1.Container{container(d.Container, false)}
-	if len(secret.StringData) == 0 {
-		secret = nil
+	if c.Port != 0 && !init {
+		kc.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: int32(c.Port), Protocol: corev1.ProtocolTCP}}
 	}
-	return dep, secret, nil
+	if c.Readiness != nil && !init {
+		kc.ReadinessProbe = &corev1.Probe{
+			ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: c.Readiness.Path, Port: intstr.FromString("http")}},
+			PeriodSeconds:    o.ProbePeriodSeconds,
+			TimeoutSeconds:   1,
+			SuccessThreshold: 1,
+			FailureThreshold: 3,
+		}
+	}
+	return kc
+}
+
+// env is c's environment: POD_NAME from the downward API first (runonce's
+// holder), then the spec's variables, those with a password from secret.
+func env(c spec.Container, secret *corev1.Secret) []corev1.EnvVar {
+	out := []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
+		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"},
+	}}}
+	for _, v := range c.Env {
+		if v.Name == "POD_NAME" {
+			continue
+		}
+		if !hasPassword(v.Value) {
+			out = append(out, corev1.EnvVar{Name: v.Name, Value: v.Value})
+			continue
+		}
+		key := secretKey(secret, c.Name, v)
+		out = append(out, corev1.EnvVar{Name: v.Name, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secret.Name}, Key: key},
+		}})
+	}
+	return out
 }
 
 // hasPassword says whether v is a URL with a password: a DSN, which
