@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// gate is what an init container waits for: an HTTP server on this
-// machine's loopback that answers 503 to the first closed requests for
+// gate is what an init container waits for: an HTTP server of this
+// machine that answers 503 to the first closed requests for
 // each path (one path a pod) and 200 after, as a database that comes up
 // while the init container is being restarted.
 type gate struct {
@@ -20,9 +20,9 @@ type gate struct {
 	hits map[string]int
 }
 
-func newGate(t *testing.T, closed int) *gate {
+func newGate(t *testing.T, host string, closed int) *gate {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/bloglabs/posts/internal/golden"
 	"github.com/bloglabs/posts/labs/runtimes"
+	"github.com/bloglabs/posts/labs/runtimes/contract"
 	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 	"github.com/bloglabs/posts/labs/spec"
 	"github.com/bloglabs/posts/tools/controlplane"
@@ -151,6 +152,13 @@ func TestOnControlPlane(t *testing.T) {
 	t.Run("Run", func(t *testing.T) {
 		t.Parallel()
 		runFixRan(t, cs)
+	})
+
+	// The runtime contract (labs/runtimes/contract). This control plane's
+	// one node is kwok's: only the scenarios that need no program run.
+	t.Run("Contract", func(t *testing.T) {
+		t.Parallel()
+		contract.Run(t, contractTarget(t, cs, ""))
 	})
 }
 
