@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -116,16 +117,22 @@ func TestLightHandsOverToFullBuild(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", lab, filepath.Join(root, "labs", "cmd", "lab")).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	outside := t.TempDir()
 	for _, tc := range []struct {
 		args       []string
+		dir        string
 		code       int
 		wantStdout string
 		wantStderr string
 	}{
-		{[]string{"image", "--help"}, 0, "usage: lab image", "building the lab command with Docker"},
-		{[]string{"cluster", "sideways"}, cli.ExitUsage, "", `lab: cluster "sideways": want up or down`},
+		{[]string{"image", "--help"}, root, 0, "usage: lab image", "building the lab command with Docker"},
+		{[]string{"cluster", "sideways"}, root, cli.ExitUsage, "", `lab: cluster "sideways": want up or down`},
+		// A binary run outside a clone says how to get the full build.
+		{[]string{"fix", "--runtime", "docker"}, outside, app.ExitCannotRun, "", "go run -tags labsfull ./labs/cmd/lab fix --runtime docker"},
 	} {
 		cmd := exec.Command(lab, tc.args...)
+		cmd.Dir = tc.dir
+		cmd.Env = append(os.Environ(), "REPO=")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
