@@ -2,14 +2,14 @@
 
 // Targets for the blog labs: run them with `go tool mage <target>`, list them
 // with `go tool mage -l`. Each target is one go command; no logic lives here.
-//
+package main
+
 // The magefile imports the standard library and mage only, and each target
 // runs `go run` of the command that does the work: mage compiles this file
 // for every target, so anything it imported would be downloaded and compiled
-// before the first lab:race (109 modules, 103 MiB, when it imported the
+// before the first lab:race (109 modules, 104 MiB, when it imported the
 // Kubernetes and Docker code). Now each target fetches and builds what it
 // runs, and nothing else.
-package main
 
 import (
 	"github.com/magefile/mage/mg"
