@@ -13,7 +13,7 @@ import (
 type Config struct {
 	Runtime  Runtime
 	Postgres Postgres
-	// Replicas per deployment. Defaults to 5.
+	// Replicas per deployment. Defaults to [DefaultReplicas].
 	Replicas int
 	// Backfill is the slow step's length, which widens the race window.
 	// Defaults to [DefaultBackfill]. Below 1.2s the race may not show:
@@ -23,19 +23,27 @@ type Config struct {
 	// and Fix (Compare runs both ways). Defaults to false.
 	NoCreateIndex bool
 	// Timeout ends a deployment that has not settled (every replica ready
-	// or given up). Defaults to 60s.
+	// or given up). Defaults to [DefaultTimeout].
 	Timeout time.Duration
 	// HangAfter is how long a CREATE INDEX CONCURRENTLY may wait for
-	// another transaction before the lab calls it a hang. Defaults to 5s;
+	// another transaction before the lab calls it a hang. Defaults to
+	// [DefaultHangAfter];
 	// Postgres resolves real deadlocks within deadlock_timeout (1s).
 	HangAfter time.Duration
 	// Progress receives a line per long step. Defaults to discarding.
 	Progress io.Writer
 }
 
-// DefaultBackfill is the slow step's length in every lab: Compare uses the
-// same window as Race, so that its no-lock rows show the same race.
-const DefaultBackfill = demoapp.DefaultBackfill
+// The defaults of [Config], set here once: the lab CLI shows them as its
+// flags' defaults, and labs/labkit leaves zero fields to them.
+const (
+	DefaultReplicas = 5
+	// DefaultBackfill is the slow step's length in every lab: Compare uses
+	// the same window as Race, so that its no-lock rows show the same race.
+	DefaultBackfill  = demoapp.DefaultBackfill
+	DefaultTimeout   = 60 * time.Second
+	DefaultHangAfter = 5 * time.Second
+)
 
 // minWindow is the shortest slow step that reliably shows the race: replicas
 // that lose the race to create goose_db_version retry after goose's fixed
@@ -48,16 +56,16 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("lab: Config needs a Runtime and a Postgres")
 	}
 	if c.Replicas <= 0 {
-		c.Replicas = 5
+		c.Replicas = DefaultReplicas
 	}
 	if c.Backfill <= 0 {
 		c.Backfill = DefaultBackfill
 	}
 	if c.Timeout <= 0 {
-		c.Timeout = 60 * time.Second
+		c.Timeout = DefaultTimeout
 	}
 	if c.HangAfter <= 0 {
-		c.HangAfter = 5 * time.Second
+		c.HangAfter = DefaultHangAfter
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard

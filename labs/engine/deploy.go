@@ -25,7 +25,7 @@ func deploy(ctx context.Context, c Config, s Strategy, createIndex bool, db stri
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
-	d, err := s.Deployment(c.Replicas, dsn, c.Backfill, createIndex)
+	d, err := s.Deployment(Params{Replicas: c.Replicas, DSN: dsn, Backfill: c.Backfill, CreateIndex: createIndex})
 	if err != nil {
 		return nil, err
 	}

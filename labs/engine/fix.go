@@ -14,22 +14,12 @@ import (
 // [ErrNotShown] unless the step ran exactly once, no replica crashed or hung,
 // all became ready, and the database is exactly as designed.
 func Fix(ctx context.Context, cfg Config) (*report.Result, error) {
-	c, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(c.Progress, "deploying %d replicas with runonce as initContainer...\n", c.Replicas)
-	res, err := deploy(ctx, c, Runonce, !c.NoCreateIndex, "lab_fix")
-	if err != nil {
-		return nil, err
-	}
-	res.Lab = "fix"
-	res.Notes = []string{widenedNote(c.Backfill) + " — the same window as lab:race"}
-	res.Verdict, res.Showed = fixVerdict(res)
-	if !res.Showed {
-		return res, fmt.Errorf("%w: %s", ErrNotShown, res.Verdict)
-	}
-	return res, nil
+	return show(ctx, cfg, oneDeployment{
+		lab: "fix", strategy: Runonce, db: "lab_fix",
+		deploying: "with runonce as initContainer",
+		note:      " — the same window as lab:race",
+		verdict:   fixVerdict,
+	})
 }
 
 // fixVerdict decides whether the fix held — the step ran exactly once, no

@@ -11,22 +11,11 @@ import (
 // lock. It returns the result, and an error wrapping [ErrNotShown] when the
 // race did not show (no crash, and the database as designed).
 func Race(ctx context.Context, cfg Config) (*report.Result, error) {
-	c, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(c.Progress, "deploying %d replicas that each migrate on boot, no lock...\n", c.Replicas)
-	res, err := deploy(ctx, c, NoLock, !c.NoCreateIndex, "lab_race")
-	if err != nil {
-		return nil, err
-	}
-	res.Lab = "race"
-	res.Notes = []string{widenedNote(c.Backfill)}
-	res.Verdict, res.Showed = raceVerdict(res)
-	if !res.Showed {
-		return res, fmt.Errorf("%w: %s", ErrNotShown, res.Verdict)
-	}
-	return res, nil
+	return show(ctx, cfg, oneDeployment{
+		lab: "race", strategy: NoLock, db: "lab_race",
+		deploying: "that each migrate on boot, no lock",
+		verdict:   raceVerdict,
+	})
 }
 
 // raceVerdict decides whether the race showed — a damaged database or a

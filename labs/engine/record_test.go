@@ -108,8 +108,11 @@ func TestStrategiesValidate(t *testing.T) {
 	t.Parallel()
 	for _, s := range Strategies {
 		for _, ci := range []bool{true, false} {
-			d, err := s.Deployment(3, "postgres://x@localhost/db", time.Second, ci)
+			d, err := s.Deployment(Params{Replicas: 3, DSN: "postgres://x@localhost/db", Backfill: time.Second, CreateIndex: ci})
 			if err != nil {
+				t.Errorf("%s: %v", s, err)
+			}
+			if err := d.Validate(); err != nil {
 				t.Errorf("%s: %v", s, err)
 			}
 			if d.Container.Readiness == nil || d.Container.Readiness.Path != "/readyz" {
@@ -121,7 +124,7 @@ func TestStrategiesValidate(t *testing.T) {
 			}
 		}
 	}
-	d, _ := Runonce.Deployment(3, "dsn", time.Second, false)
+	d, _ := Runonce.Deployment(Params{Replicas: 3, DSN: "dsn", Backfill: time.Second})
 	if got := strings.Join(d.InitContainers[0].Command, " "); got != "runonce --name demoapp-schema --version schema-v3 -- demoapp migrate" {
 		t.Errorf("runonce command %q", got)
 	}

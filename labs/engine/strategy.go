@@ -71,12 +71,26 @@ func SchemaTag(createIndex bool) string {
 	return "schema-v" + strconv.FormatInt(demoapp.TargetVersion(createIndex), 10)
 }
 
+// Params are what a strategy's deployment is made of.
+type Params struct {
+	// Replicas of the demo app.
+	Replicas int
+	// DSN is the database the replicas use.
+	DSN string
+	// Backfill is the slow step's length.
+	Backfill time.Duration
+	// CreateIndex adds the CREATE INDEX CONCURRENTLY step.
+	CreateIndex bool
+}
+
 // Deployment is the spec of s: the demo app, and for the initContainer
-// strategies the init step.
-func (s Strategy) Deployment(replicas int, dsn string, backfill time.Duration, createIndex bool) (spec.Deployment, error) {
+// strategies the init step. It is not validated here: the runtime that
+// runs it validates it, once.
+func (s Strategy) Deployment(p Params) (spec.Deployment, error) {
+	replicas, createIndex := p.Replicas, p.CreateIndex
 	env := []spec.EnvVar{
-		{Name: "DATABASE_URL", Value: dsn},
-		{Name: "DEMOAPP_BACKFILL", Value: backfill.String()},
+		{Name: "DATABASE_URL", Value: p.DSN},
+		{Name: "DEMOAPP_BACKFILL", Value: p.Backfill.String()},
 		{Name: "DEMOAPP_CREATE_INDEX", Value: strconv.FormatBool(createIndex)},
 	}
 	app := spec.Container{
@@ -113,5 +127,5 @@ func (s Strategy) Deployment(replicas int, dsn string, backfill time.Duration, c
 	default:
 		return d, fmt.Errorf("lab: unknown strategy %q", s)
 	}
-	return d, d.Validate()
+	return d, nil
 }

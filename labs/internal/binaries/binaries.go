@@ -22,6 +22,9 @@ type Program struct {
 var (
 	Demoapp = Program{Name: "demoapp", Dir: "labs/cmd/demoapp"}
 	Runonce = Program{Name: "runonce", Dir: "runonce/cmd/runonce"}
+	// Lab is the lab command itself, which builds its full self with
+	// Target.Tags labsfull when a run needs Docker or a cluster.
+	Lab = Program{Name: "lab", Dir: "labs/cmd/lab"}
 )
 
 // DefaultDir is where labs keep their binaries: a folder in the user's
@@ -42,6 +45,8 @@ type Target struct {
 	// Static builds with CGO_ENABLED=0, trimmed and stripped: a binary that
 	// runs in an image FROM scratch.
 	Static bool
+	// Tags are build tags (go build -tags).
+	Tags []string
 }
 
 // Build builds progs from the module at root into dir, for this machine.
@@ -66,6 +71,9 @@ func BuildFor(ctx context.Context, root, dir string, t Target, progs ...Program)
 	if t.Static {
 		args = append(args, "-trimpath", "-ldflags=-s -w")
 		env = append(env, "CGO_ENABLED=0")
+	}
+	if len(t.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(t.Tags, ","))
 	}
 	if t.GOOS != "" {
 		env = append(env, "GOOS="+t.GOOS)

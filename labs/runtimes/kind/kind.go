@@ -41,11 +41,9 @@ type Options struct {
 	// it if it is not on it; one on this machine's loopback is relayed
 	// from the network's gateway (Linux only).
 	Backends []runtimes.Backend
-	// MaxRestarts: a pod restarted this often and waiting in
-	// CrashLoopBackOff gives up. Defaults to 5; negative means at the first
-	// crash. The kubelet restarts, with its own back-off
-	// (kubernetes.Options.MaxRestarts).
-	MaxRestarts int
+	// Restarts bounds restarts, as on every runtime
+	// (kubernetes.Options.Restarts).
+	Restarts runtimes.RestartPolicy
 	// WaitForReady bounds the wait for a new cluster's nodes. Defaults to 3m.
 	WaitForReady time.Duration
 	// Progress receives kind's progress and a line per long step.
@@ -184,7 +182,7 @@ func (r *Runtime) Prepare(ctx context.Context) error {
 	// The backends are routed here (resolveBackends), so the Kubernetes
 	// runtime is given none.
 	r.kube = kubernetes.New(kubernetes.Options{Client: cs, Image: r.opts.Image,
-		MaxRestarts: r.opts.MaxRestarts, LogDir: r.opts.LogDir})
+		Restarts: r.opts.Restarts, LogDir: r.opts.LogDir})
 	r.prepared = true
 	return nil
 }

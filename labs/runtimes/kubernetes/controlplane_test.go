@@ -286,7 +286,7 @@ func recordPods(t *testing.T, name string, pods []*corev1.Pod) {
 func runFixRan(t *testing.T, cs clientset.Interface) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	rt := kubernetes.New(kubernetes.Options{Client: cs, Image: "bloglabs/lab:test", MaxRestarts: 2,
+	rt := kubernetes.New(kubernetes.Options{Client: cs, Image: "bloglabs/lab:test", Restarts: runtimes.RestartPolicy{MaxRestarts: 2},
 		Backends: []runtimes.Backend{{Name: "postgres", Addr: "127.0.0.1:5432"}}, PodPostgres: "postgres.db.svc:5432"})
 	d := labSpec("fix-ran", true, 2)
 

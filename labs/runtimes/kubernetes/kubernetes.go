@@ -56,10 +56,11 @@ type Options struct {
 	// replicas dial the address this machine dials, which must then not be
 	// loopback.
 	PodPostgres string
-	// MaxRestarts: a pod restarted this often and waiting in
-	// CrashLoopBackOff gives up. Defaults to 5; negative means at the first
-	// crash. The kubelet restarts, with its own back-off.
-	MaxRestarts int
+	// Restarts bounds restarts, as on every runtime: a pod restarted
+	// Restarts.MaxRestarts times (after its defaults) and waiting in
+	// CrashLoopBackOff gives up. The kubelet restarts, with its own
+	// back-off, so the policy's back-off is not used.
+	Restarts runtimes.RestartPolicy
 	// LogDir, when set, receives each container's output as
 	// POD.CONTAINER.log.
 	LogDir string
@@ -79,12 +80,7 @@ type Runtime struct {
 
 // New returns a Kubernetes runtime.
 func New(opts Options) *Runtime {
-	if opts.MaxRestarts == 0 {
-		opts.MaxRestarts = 5
-	}
-	if opts.MaxRestarts < 0 {
-		opts.MaxRestarts = 0
-	}
+	opts.Restarts = opts.Restarts.WithDefaults()
 	return &Runtime{opts: opts, cs: opts.Client, backends: slices.Clone(opts.Backends)}
 }
 
@@ -149,9 +145,7 @@ func (r *Runtime) Prepare(ctx context.Context) error {
 // Run deploys d into a fresh namespace and reports its pods' events until
 // ctx is done; then it deletes the namespace.
 func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes.Event)) error {
-	if err := d.Validate(); err != nil {
-		return fmt.Errorf("kubernetes runtime: %w", err)
-	}
+	// d is validated once, by Render, before anything is created.
 	if err := r.Prepare(ctx); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ const fakeDSN = "postgres://postgres:not-a-real-password@172.18.0.3:5432/lab_fix
 // and the Secret holding the DSN.
 func TestRenderFixDeployment(t *testing.T) {
 	t.Parallel()
-	d, err := engine.Runonce.Deployment(5, fakeDSN, 1500*time.Millisecond, true)
+	d, err := engine.Runonce.Deployment(engine.Params{Replicas: 5, DSN: fakeDSN, Backfill: 1500 * time.Millisecond, CreateIndex: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRenderFixDeployment(t *testing.T) {
 // DSN; rendering must not need more than the spec.
 func TestRenderRaceDeployment(t *testing.T) {
 	t.Parallel()
-	d, err := engine.NoLock.Deployment(3, fakeDSN, time.Second, false)
+	d, err := engine.NoLock.Deployment(engine.Params{Replicas: 3, DSN: fakeDSN, Backfill: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func (w *podWatch) observe(ctx context.Context, obj any) {
 			w.mu.Unlock()
 			return
 		}
-		wp = &watchedPod{tracker: NewPodTracker(w.next, w.r.opts.MaxRestarts), name: p.Name,
+		wp = &watchedPod{tracker: NewPodTracker(w.next, w.r.opts.Restarts.MaxRestarts), name: p.Name,
 			queue: make(chan []runtimes.Event, 256), logs: map[string]chan struct{}{}}
 		w.pods[p.UID] = wp
 		w.next++

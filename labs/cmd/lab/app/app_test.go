@@ -38,7 +38,7 @@ func TestUsageErrorsExit64(t *testing.T) {
 		{"race", "--no-such-flag"},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, args)
+		err := fullCommand().Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, args)
 		if got := app.ExitCode(err); got != cli.ExitUsage {
 			t.Errorf("Run(%q) = %v (exit %d), want a usage error (exit 64)", args, err, got)
 		}
@@ -84,7 +84,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 		{[]string{"cluster", "up", "-h"}, "-shape"},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, tc.args)
+		err := fullCommand().Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, tc.args)
 		if !errors.Is(err, cli.ErrHelp) || app.ExitCode(err) != 0 {
 			t.Errorf("%q: %v (exit %d), want cli.ErrHelp, exit 0", tc.args, err, app.ExitCode(err))
 		}

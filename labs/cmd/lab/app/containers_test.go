@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 		if err := json.Unmarshal([]byte(args), &list); err != nil {
 			panic(err)
 		}
-		err := app.Run(context.Background(), cli.OS(), list)
+		err := fullCommand().Run(context.Background(), cli.OS(), list)
 		cli.Report(os.Stderr, "lab", err)
 		os.Exit(app.ExitCode(err))
 	}
@@ -65,7 +65,7 @@ func runLab(t *testing.T, args ...string) (result, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	t0 := time.Now()
-	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, append(args, "--json", "-", "--color", "never"))
+	err := fullCommand().Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, append(args, "--json", "-", "--color", "never"))
 	t.Logf("%s: %v in %v", strings.Join(args, " "), err, time.Since(t0).Round(100*time.Millisecond))
 	if code := app.ExitCode(err); code != 0 {
 		t.Fatalf("%v: %v (exit %d)\nstderr:\n%s\nstdout:\n%s", args, err, code, stderr.String(), stdout.String())
@@ -169,7 +169,7 @@ func TestKindSaysWhatIsMissing(t *testing.T) {
 		t.Skip("kind can run here: TestFixOnKind runs the lab instead")
 	}
 	var stdout, stderr bytes.Buffer
-	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"fix", "--runtime", "kind"})
+	err := fullCommand().Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"fix", "--runtime", "kind"})
 	if code := app.ExitCode(err); code != 3 || !errors.Is(err, doctor.ErrNotReady) || !strings.Contains(err.Error(), "✗ kind") {
 		t.Fatalf("fix --runtime kind = %v (exit %d); want the preflight's ✗ kind, exit 3", err, code)
 	}
@@ -177,7 +177,7 @@ func TestKindSaysWhatIsMissing(t *testing.T) {
 		t.Errorf("something ran before the check: stderr %q, stdout %q", stderr.String(), stdout.String())
 	}
 	t.Logf("%v", err)
-	err = app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"cluster", "up"})
+	err = fullCommand().Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"cluster", "up"})
 	if !errors.Is(err, kind.ErrHost) {
 		t.Errorf("cluster up = %v; want the host check's error", err)
 	}

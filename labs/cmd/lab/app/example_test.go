@@ -10,12 +10,10 @@ import (
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 )
 
-// A magefile target is one typed call: the lab and its options.
-func ExampleRunLab() {
-	o := app.DefaultOptions()
-	o.Replicas = 5
-	o.JSONFile = "labs-output/race.json"
-	err := app.RunLab(context.Background(), cli.OS(), app.Race, o)
+// The lab command: a lab's name and its flags.
+func ExampleRun() {
+	err := app.Run(context.Background(), cli.OS(), []string{"race", "--replicas", "5", "--json", "labs-output/race.json"})
+	app.Report(os.Stderr, err)
 	os.Exit(app.ExitCode(err))
 }
 

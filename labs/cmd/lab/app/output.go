@@ -13,8 +13,8 @@ import (
 )
 
 // textFor is how the report is written to out: coloured and wrapped as
-// o, the environment and out (a terminal or not) say.
-func textFor(out io.Writer, o Options) report.Text {
+// --color, --width, the environment and out (a terminal or not) say.
+func textFor(out io.Writer, color string, width int) report.Text {
 	fd, tty := terminal(out)
 	termWidth := 0
 	if tty {
@@ -23,8 +23,8 @@ func textFor(out io.Writer, o Options) report.Text {
 		}
 	}
 	return report.Text{
-		Color: useColor(o.Color, tty, os.Getenv("NO_COLOR"), os.Getenv("TERM")),
-		Width: reportWidth(o.Width, termWidth, os.Getenv("COLUMNS")),
+		Color: useColor(color, tty, os.Getenv("NO_COLOR"), os.Getenv("TERM")),
+		Width: reportWidth(width, termWidth, os.Getenv("COLUMNS")),
 	}
 }
 

@@ -52,28 +52,29 @@ func TestReportWidth(t *testing.T) {
 	}
 }
 
-// --max-restarts 0 is "no restarts", which the policy says with NoRestarts
-// (its zero MaxRestarts is the default, 5), and kind's options with -1.
-func TestMaxRestartsZeroMeansNone(t *testing.T) {
+// --max-restarts is the one restart policy every runtime takes: unset, the
+// policy's zero value (the runtimes' default, 5); N, N restarts; 0, none.
+// (Before, kind's path encoded it three ways: 0, NoRestarts, -1.)
+func TestMaxRestartsOneEncoding(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		args     []string
-		policy   runtimes.RestartPolicy
-		kindOpts int
+		args      []string
+		policy    runtimes.RestartPolicy
+		effective int
 	}{
-		{nil, runtimes.RestartPolicy{MaxRestarts: 5}, 5},
+		{nil, runtimes.RestartPolicy{}, 5},
 		{[]string{"--max-restarts", "2"}, runtimes.RestartPolicy{MaxRestarts: 2}, 2},
-		{[]string{"--max-restarts", "0"}, runtimes.RestartPolicy{NoRestarts: true}, -1},
+		{[]string{"--max-restarts", "0"}, runtimes.RestartPolicy{NoRestarts: true}, 0},
 	} {
-		o, err := parseFlags(tc.args, cliDiscard())
+		f, err := Light().parseFlags(tc.args, cliDiscard())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Restarts != tc.policy || kindMaxRestarts(o.Restarts) != tc.kindOpts {
-			t.Errorf("%q: policy %+v, kind %d; want %+v, %d", tc.args, o.Restarts, kindMaxRestarts(o.Restarts), tc.policy, tc.kindOpts)
+		if f.Restarts != tc.policy {
+			t.Errorf("%q: policy %+v, want %+v", tc.args, f.Restarts, tc.policy)
 		}
-		if eff := o.Restarts.WithDefaults().MaxRestarts; tc.policy.NoRestarts && eff != 0 {
-			t.Errorf("%q: %d restarts in effect, want 0", tc.args, eff)
+		if eff := f.Restarts.WithDefaults().MaxRestarts; eff != tc.effective {
+			t.Errorf("%q: %d restarts in effect, want %d", tc.args, eff, tc.effective)
 		}
 	}
 }
