@@ -15,6 +15,7 @@ const (
 	CheckGo       Check = "go"
 	CheckCC       Check = "cc"
 	CheckPostgres Check = "postgres"
+	CheckPsql     Check = "psql"
 	CheckDisk     Check = "disk"
 	CheckModules  Check = "modules"
 	CheckDocker   Check = "docker"
@@ -24,7 +25,7 @@ const (
 
 // Checks returns every check, in order.
 func Checks() []Check {
-	return []Check{CheckGo, CheckCC, CheckPostgres, CheckDisk, CheckModules, CheckDocker, CheckKind, CheckImages}
+	return []Check{CheckGo, CheckCC, CheckPostgres, CheckPsql, CheckDisk, CheckModules, CheckDocker, CheckKind, CheckImages}
 }
 
 // Title is the check's name on its line.
@@ -36,6 +37,8 @@ func (c Check) Title() string {
 		return "C toolchain"
 	case CheckPostgres:
 		return "PostgreSQL"
+	case CheckPsql:
+		return "psql"
 	case CheckDisk:
 		return "free disk"
 	case CheckModules:
@@ -51,11 +54,11 @@ func (c Check) Title() string {
 }
 
 // Required says whether the default labs (process runtime, embedded
-// PostgreSQL) need it. The others serve go test -race, --runtime docker and
-// --runtime kind.
+// PostgreSQL) or the workshop's exercises need it (psql: exercises 05 and
+// 06). The others serve go test -race, --runtime docker and --runtime kind.
 func (c Check) Required() bool {
 	switch c {
-	case CheckGo, CheckPostgres, CheckDisk, CheckModules:
+	case CheckGo, CheckPostgres, CheckPsql, CheckDisk, CheckModules:
 		return true
 	}
 	return false
