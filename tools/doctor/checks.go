@@ -61,7 +61,9 @@ type outcome struct {
 	fix    string
 }
 
-func pass(format string, a ...any) outcome { return outcome{passed: true, detail: fmt.Sprintf(format, a...)} }
+func pass(format string, a ...any) outcome {
+	return outcome{passed: true, detail: fmt.Sprintf(format, a...)}
+}
 func fail(format string, a ...any) outcome {
 	return outcome{passed: false, detail: fmt.Sprintf(format, a...)}
 }
