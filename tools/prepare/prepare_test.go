@@ -82,7 +82,8 @@ func TestWorkshopScopeFetchesWhatDoctorAsks(t *testing.T) {
 	if err := fetchModules(ctx, &progress{w: &log}, root, doctor.ScopeWorkshop); err != nil {
 		t.Fatalf("fetch: %v\n%s", err, log.String())
 	}
-	t.Logf("the workshop scope fetched %.1f MiB of module zips", float64(zipBytes(t, cache))/(1<<20))
+	zips, n := zipStats(t, cache)
+	t.Logf("the workshop scope fetched %d modules, %.1f MiB of zips", n, float64(zips)/(1<<20))
 	r := doctor.Examine(ctx, doctor.Options{Checks: []doctor.Check{doctor.CheckModules}, Scope: doctor.ScopeWorkshop})
 	if !r.Ready {
 		var b strings.Builder
@@ -91,34 +92,34 @@ func TestWorkshopScopeFetchesWhatDoctorAsks(t *testing.T) {
 	}
 }
 
-func goEnv(t *testing.T, name string) string {
-	t.Helper()
+func goEnv(tb testing.TB, name string) string {
+	tb.Helper()
 	out, err := exec.Command("go", "env", name).Output()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return strings.TrimSpace(string(out))
 }
 
 // localProxy is this machine's module cache as a GOPROXY.
-func localProxy(t *testing.T) string {
-	return "file://" + filepath.ToSlash(filepath.Join(goEnv(t, "GOMODCACHE"), "cache", "download"))
+func localProxy(tb testing.TB) string {
+	return "file://" + filepath.ToSlash(filepath.Join(goEnv(tb, "GOMODCACHE"), "cache", "download"))
 }
 
-// zipBytes is the size of the module zips in a module cache.
-func zipBytes(t *testing.T, cache string) int64 {
-	t.Helper()
-	var n int64
+// zipStats is the size and number of the module zips in a module cache.
+func zipStats(tb testing.TB, cache string) (size int64, n int) {
+	tb.Helper()
 	err := filepath.WalkDir(filepath.Join(cache, "cache", "download"), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".zip") {
 			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
+				size += fi.Size()
+				n++
 			}
 		}
 		return err
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return n
+	return size, n
 }
