@@ -7,12 +7,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
@@ -21,7 +17,6 @@ import (
 	"github.com/bloglabs/posts/ci-preemptible/lab"
 	"github.com/bloglabs/posts/ci-preemptible/live"
 	"github.com/bloglabs/posts/internal/cli"
-	"github.com/bloglabs/posts/internal/crosscheck"
 	"github.com/bloglabs/posts/labs/appimage"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
@@ -64,46 +59,11 @@ func (Lab) PreemptibleLive(ctx context.Context) error {
 	return live.Run(ctx, os.Stdout, live.Options{JSON: "out/preemptible-live.json", Progress: os.Stderr})
 }
 
-// Lint checks gofmt, then runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.
-func Lint(ctx context.Context) error {
-	unformatted, err := sh.Output("gofmt", "-l", ".")
-	if err != nil {
-		return err
-	}
-	if unformatted != "" {
-		return fmt.Errorf("not gofmt'd (run gofmt -w on them):\n%s", unformatted)
-	}
-	// With -race where it works, vet and staticcheck compile the
-	// dependencies as `go test -race ./...` does, and the tests reuse them:
-	// one compile of every dependency instead of two (on a fresh machine,
-	// minutes). staticcheck itself is built without it, by go tool.
-	env := map[string]string{}
-	if doctor.RaceWorks(ctx) {
-		env["GOFLAGS"] = strings.TrimSpace(os.Getenv("GOFLAGS") + " -race")
-	}
-	if err := sh.RunWithV(env, "go", "vet", "./..."); err != nil {
-		return err
-	}
-	staticcheck, err := sh.Output("go", "tool", "-n", "staticcheck")
-	if err != nil {
-		return err
-	}
-	return sh.RunWithV(env, staticcheck, "./...")
-}
+// Lint checks gofmt, then runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it after the tests.
+func Lint() error { return sh.RunV("go", "run", "./tools/cmd/lint") }
 
 // Crosscheck type-checks every package, tests included, for macOS (arm64, amd64) and Windows (amd64), so a Linux-only call cannot land; CI runs it before the tests.
-func Crosscheck(ctx context.Context) error {
-	var errs []error
-	for _, t := range []crosscheck.Target{{GOOS: "darwin", GOARCH: "arm64"}, {GOOS: "darwin", GOARCH: "amd64"}, {GOOS: "windows", GOARCH: "amd64"}} {
-		t0 := time.Now()
-		err := crosscheck.Check(ctx, ".", t, "./...")
-		if err == nil {
-			fmt.Printf("%s: every package type-checks (%.0fs)\n", t, time.Since(t0).Seconds())
-		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
+func Crosscheck() error { return sh.RunV("go", "run", "./tools/cmd/lint", "crosscheck") }
 
 // Doctor checks that this machine can run the labs (Go, C toolchain, PostgreSQL, disk, module cache; Docker, kind, images optional) and prints the fix for each miss; `go run ./tools/cmd/doctor --json FILE` for a report.
 func Doctor(ctx context.Context) error { return doctor.Run(ctx, cli.OS(), nil) }
