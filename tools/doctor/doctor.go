@@ -18,6 +18,7 @@ const (
 	CheckPsql     Check = "psql"
 	CheckDisk     Check = "disk"
 	CheckModules  Check = "modules"
+	CheckRepo     Check = "repo"
 	CheckDocker   Check = "docker"
 	CheckKind     Check = "kind"
 	CheckImages   Check = "images"
@@ -25,7 +26,7 @@ const (
 
 // Checks returns every check, in order.
 func Checks() []Check {
-	return []Check{CheckGo, CheckCC, CheckPostgres, CheckPsql, CheckDisk, CheckModules, CheckDocker, CheckKind, CheckImages}
+	return []Check{CheckGo, CheckCC, CheckPostgres, CheckPsql, CheckDisk, CheckModules, CheckRepo, CheckDocker, CheckKind, CheckImages}
 }
 
 // Title is the check's name on its line.
@@ -43,6 +44,8 @@ func (c Check) Title() string {
 		return "free disk"
 	case CheckModules:
 		return "module cache"
+	case CheckRepo:
+		return "REPO"
 	case CheckDocker:
 		return "Docker"
 	case CheckKind:
@@ -55,7 +58,9 @@ func (c Check) Title() string {
 
 // Required says whether the default labs (process runtime, embedded
 // PostgreSQL) or the workshop's exercises need it (psql: exercises 05 and
-// 06). The others serve go test -race, --runtime docker and --runtime kind.
+// 06). The others serve go test -race, the exercises' shell ($REPO, set in
+// the attendee's shell, not necessarily where the doctor runs),
+// --runtime docker and --runtime kind.
 func (c Check) Required() bool {
 	switch c {
 	case CheckGo, CheckPostgres, CheckPsql, CheckDisk, CheckModules:

@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/bloglabs/posts/internal/repo"
 )
 
 // Options configure [Examine].
@@ -89,6 +91,8 @@ func runCheck(ctx context.Context, c Check, env goEnv, envErr error, opts Option
 		return checkDisk(env)
 	case CheckModules:
 		return checkModules(ctx, env, opts.Scope)
+	case CheckRepo:
+		return judgeRepo(os.Getenv(repo.EnvRepo), env.moduleDir(), repoAt)
 	case CheckDocker:
 		return checkDocker(ctx)
 	case CheckKind:

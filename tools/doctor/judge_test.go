@@ -288,3 +288,31 @@ func TestVerdictAndReady(t *testing.T) {
 		t.Error("ready with a failed required check = true, want false")
 	}
 }
+
+// $REPO, which every exercise's commands use: unset, not a clone, a folder
+// inside the clone, the clone, another clone.
+func TestJudgeRepo(t *testing.T) {
+	clones := map[string]string{"/home/a/posts": "/home/a/posts", "/home/a/posts/labs": "/home/a/posts", "/home/a/other-clone": "/home/a/other-clone"}
+	cloneAt := func(dir string) string { return clones[dir] }
+	tests := []struct {
+		name, env, here string
+		passed          bool
+		detail, fix     string
+	}{
+		{"unset", "", "/home/a/posts", false, "not set", "export REPO=/home/a/posts (in the shell you run the exercises from)"},
+		{"unset, doctor outside a clone", "", "", false, "not set", "cd into your clone, then export REPO=$PWD"},
+		{"not a clone", "/tmp", "/home/a/posts", false, "/tmp is not a clone of github.com/bloglabs/posts", "export REPO=/home/a/posts"},
+		{"inside the clone", "/home/a/posts/labs", "/home/a/posts", false, "inside the clone at /home/a/posts, not its root", "export REPO=/home/a/posts"},
+		{"the clone", "/home/a/posts/", "/home/a/posts", true, "/home/a/posts", ""},
+		{"another clone", "/home/a/other-clone", "/home/a/posts", true, "another clone than this one", ""},
+	}
+	for _, tt := range tests {
+		if tt.env == "/home/a/posts/" {
+			clones[tt.env] = "/home/a/posts"
+		}
+		got := judgeRepo(tt.env, tt.here, cloneAt)
+		if got.passed != tt.passed || !strings.Contains(got.detail, tt.detail) || !strings.Contains(got.fix, tt.fix) {
+			t.Errorf("%s: judgeRepo = %+v\nwant passed=%v, a detail with %q and a fix with %q", tt.name, got, tt.passed, tt.detail, tt.fix)
+		}
+	}
+}
