@@ -13,9 +13,9 @@ type Scope string
 const (
 	// ScopeWorkshop is what the workshop's exercises and the lab targets
 	// build from: the lab, demoapp, runonce, pgtemp and cisim commands, the
-	// doctor and prepare commands, and mage. It leaves out the repository's
-	// tests, the local Kubernetes control plane and kwok (cluster:local,
-	// lab:preemptible-live) and the linters (lint).
+	// doctor and prepare commands, mage and the magefile. It leaves out the
+	// repository's tests, the local Kubernetes control plane and kwok
+	// (cluster:local, lab:preemptible-live) and the linters (lint).
 	ScopeWorkshop Scope = "workshop"
 	// ScopeAll is everything: every package and test on this system, the
 	// tools pinned in go.mod (mage, staticcheck) and the nested modules
@@ -69,7 +69,7 @@ func (s Scope) Loads() [][]string {
 	if s == ScopeAll {
 		return [][]string{{"-test", "./..."}, {"tool"}}
 	}
-	return [][]string{append([]string{}, WorkshopCommands...), {mageTool}}
+	return [][]string{append([]string{}, WorkshopCommands...), {mageTool}, {"-tags=mage", "magefile.go"}}
 }
 
 // LeavesOut says what a laptop prepared with this scope cannot do offline.
