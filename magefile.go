@@ -49,10 +49,10 @@ func Lint() error { return goRun("./tools/cmd/lint") }
 // Crosscheck type-checks every package, tests included, for macOS (arm64, amd64) and Windows (amd64), so a Linux-only call cannot land; CI runs it before the tests.
 func Crosscheck() error { return goRun("./tools/cmd/lint", "crosscheck") }
 
-// Doctor checks that this machine can run the labs (Go, C toolchain, PostgreSQL, disk, module cache; Docker, kind, images optional) and prints the fix for each miss; `go run ./tools/cmd/doctor --json FILE` for a report.
+// Doctor checks that this machine can run the labs (Go, C toolchain, PostgreSQL, psql, disk, module cache; REPO, Docker, kind, images optional) and prints the fix for each miss; `go run ./tools/cmd/doctor --json FILE` for a report.
 func Doctor() error { return goRun("./tools/cmd/doctor") }
 
-// Prepare fetches and builds everything the labs need while the network is there (modules, commands, images where Docker runs), then runs the doctor.
+// Prepare fetches and builds what the workshop needs while the network is there (modules, commands, images where Docker runs), then runs the doctor; PREPARE_SCOPE=all for everything (tests, lint, the local control plane).
 func Prepare() error { return goRun("./tools/cmd/prepare") }
 
 // Test runs the test suites.

@@ -15,5 +15,7 @@
 // out/ folder (so that `go run "$REPO/..."` finds the module), with $REPO
 // set to the repository's root; its steps run in order with bash -e, and
 // the processes a step leaves in the background are stopped when the
-// exercise ends.
+// exercise ends. Before the first step, the test compiles every command the
+// steps go run or go build from "$REPO/...", with a budget of its own, so
+// that a step's timeout covers what the step does, not a cold compile.
 package workshop

@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,18 @@ func TestMissing(t *testing.T) {
 	} {
 		if got := missing(output, tc.checkpoint); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: missing(%q) = %q, want %q", tc.name, tc.checkpoint, got, tc.want)
+		}
+	}
+}
+
+// The commands the exercises run from the clone are found in their steps,
+// so that TestWorkshop compiles them before the first timed step.
+func TestExerciseCommands(t *testing.T) {
+	t.Parallel()
+	got := exerciseCommands(t, repoRoot(t), exerciseFiles(t))
+	for _, want := range []string{"./labs/cmd/lab", "./ci-preemptible/cmd/cisim", "./tools/cmd/pgtemp", "./runonce/cmd/runonce", "./labs/cmd/demoapp"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("exerciseCommands = %v; want it to hold %s", got, want)
 		}
 	}
 }

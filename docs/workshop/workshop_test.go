@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ func TestWorkshop(t *testing.T) {
 	repo := repoRoot(t)
 	dependOnSources(t, repo)
 	files := exerciseFiles(t)
+	prebuild(t, repo, files)
 	sum := &summary{start: time.Now()}
 	// After every subtest: the log CI prints (go test shows a passing
 	// test's log only with -v).
@@ -61,6 +63,65 @@ func TestWorkshop(t *testing.T) {
 			runExercise(t, repo, f, steps, sum)
 		})
 	}
+}
+
+// prebuildTimeout is the budget for compiling the exercises' commands from
+// a cold build cache, minutes on 2 cores while other test packages compile
+// beside it (cisim brings the Kubernetes libraries).
+const prebuildTimeout = 20 * time.Minute
+
+// repoCommand is a package an exercise runs from the clone: go run or go
+// build "$REPO/path".
+var repoCommand = regexp.MustCompile(`"\$REPO/([^"]+)"`)
+
+// exerciseCommands are the packages the exercises' steps go run or go
+// build, in order of first use.
+func exerciseCommands(t *testing.T, repo string, files []string) []string {
+	t.Helper()
+	var pkgs []string
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps, err := parseSteps(string(src))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, s := range steps {
+			for _, line := range strings.Split(s.Script, "\n") {
+				if !strings.Contains(line, "go run ") && !strings.Contains(line, "go build ") {
+					continue
+				}
+				for _, m := range repoCommand.FindAllStringSubmatch(line, -1) {
+					pkg := "./" + m[1]
+					if fi, err := os.Stat(filepath.Join(repo, m[1])); err == nil && fi.IsDir() && !slices.Contains(pkgs, pkg) {
+						pkgs = append(pkgs, pkg)
+					}
+				}
+			}
+		}
+	}
+	return pkgs
+}
+
+// prebuild compiles the commands the exercises run, once, before any timed
+// step: a step's timeout is for what the step does, and a cold build cache
+// (a newcomer's first go test) must not spend it compiling Kubernetes
+// libraries for cisim while other test packages compile beside it. The
+// steps' go run then only links.
+func prebuild(t *testing.T, repo string, files []string) {
+	t.Helper()
+	pkgs := exerciseCommands(t, repo, files)
+	ctx, cancel := context.WithTimeout(context.Background(), prebuildTimeout)
+	defer cancel()
+	t0 := time.Now()
+	cmd := exec.CommandContext(ctx, "go", append([]string{"build"}, pkgs...)...)
+	cmd.Dir = repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s (the exercises' commands, before their steps): %v\n%s", strings.Join(pkgs, " "), err, out)
+	}
+	t.Logf("built the exercises' commands in %.1fs: %s", time.Since(t0).Seconds(), strings.Join(pkgs, " "))
 }
 
 func exerciseFiles(t *testing.T) []string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,28 @@ func TestRootHere(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "internal", "repo", "repo.go")); err != nil {
 		t.Errorf("Root() = %s, which does not hold this package: %v", root, err)
+	}
+}
+
+// Outside the clone, $REPO finds it; without it, the error says what to do
+// (the go command would only say "go.mod file not found").
+func TestRootOutsideTheClone(t *testing.T) {
+	here, err := Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	t.Setenv(EnvRepo, "")
+	_, err = Root()
+	if !errors.Is(err, ErrNotInside) || !strings.Contains(err.Error(), "set REPO") || !strings.Contains(err.Error(), "clone of "+Module) {
+		t.Errorf("Root() outside the clone, REPO unset = %v; want ErrNotInside saying to cd into a clone or set REPO", err)
+	}
+	t.Setenv(EnvRepo, here)
+	if got, err := Root(); err != nil || got != here {
+		t.Errorf("Root() outside the clone, REPO=%s = %q, %v; want the clone", here, got, err)
+	}
+	t.Setenv(EnvRepo, os.TempDir())
+	if _, err := Root(); !errors.Is(err, ErrNotInside) || !strings.Contains(err.Error(), "REPO="+os.TempDir()) {
+		t.Errorf("Root() with REPO at no clone = %v; want ErrNotInside naming REPO", err)
 	}
 }

@@ -22,7 +22,7 @@ import (
 )
 
 // Repository is the lab image's name; the tag is the content's.
-const Repository = "bloglabs/lab"
+const Repository = images.LabRepository
 
 // BinPath is where the programs are in the image, first on its PATH.
 const BinPath = "/usr/local/bin"

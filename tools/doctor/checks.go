@@ -52,14 +52,21 @@ func (e goEnv) moduleDir() string {
 	return filepath.Dir(e.GOMOD)
 }
 
-// outcome is what a check function found: passed or not, in a phrase.
+// outcome is what a check function found: passed or not, in a phrase, and
+// the fix when the check knows it better than [fixFor] (it depends on what
+// the check found).
 type outcome struct {
 	passed bool
 	detail string
+	fix    string
 }
 
-func pass(format string, a ...any) outcome { return outcome{true, fmt.Sprintf(format, a...)} }
-func fail(format string, a ...any) outcome { return outcome{false, fmt.Sprintf(format, a...)} }
+func pass(format string, a ...any) outcome {
+	return outcome{passed: true, detail: fmt.Sprintf(format, a...)}
+}
+func fail(format string, a ...any) outcome {
+	return outcome{passed: false, detail: fmt.Sprintf(format, a...)}
+}
 
 // goModVersion reads the go line of a go.mod ("1.26.0").
 func goModVersion(gomod []byte) string {
@@ -86,7 +93,7 @@ func judgeGo(have, want string) outcome {
 func checkGo(e goEnv) outcome {
 	dir := e.moduleDir()
 	if dir == "" {
-		return pass("%s (run doctor from the repository to compare with its go.mod)", e.GOVERSION)
+		return pass("%s (run doctor inside the clone to compare with its go.mod)", e.GOVERSION)
 	}
 	b, err := os.ReadFile(e.GOMOD)
 	if err != nil {
@@ -230,7 +237,7 @@ func existingParent(dir string) string {
 // judgeModules reads what `go list -deps` printed with GOPROXY=off: the
 // modules of every package it loaded (stdout, one path@version a line) and
 // the lookups it was refused (stderr) for modules not in the cache.
-func judgeModules(stdout, stderr []byte, failed bool, cache string) outcome {
+func judgeModules(stdout, stderr []byte, failed bool, cache string, scope Scope) outcome {
 	mods := map[string]bool{}
 	for _, l := range strings.Fields(string(stdout)) {
 		mods[l] = true
@@ -256,23 +263,23 @@ func judgeModules(stdout, stderr []byte, failed bool, cache string) outcome {
 		if len(missing) > 2 {
 			missing, more = missing[:2], fmt.Sprintf(" and %d more", len(missing)-2)
 		}
-		return fail("modules missing from the cache, so the labs need the network to build: %s%s", strings.Join(missing, "; "), more)
+		return fail("modules missing from the cache, so the %s scope needs the network to build: %s%s", scope, strings.Join(missing, "; "), more)
 	case failed:
 		return fail("go list failed: %s", firstLine(string(stderr)))
 	}
-	return pass("the %d modules the labs, tests and tools build from are in %s: no network needed", len(mods), cache)
+	return pass("the %d modules the %s scope builds from are in %s: no network needed; left out: %s", len(mods), scope, cache, scope.LeavesOut())
 }
 
-// checkModules loads every package the labs, their tests and the tools
-// (mage, staticcheck) import, for this system, with the network off.
-func checkModules(ctx context.Context, e goEnv) outcome {
+// checkModules loads every package the scope builds from, for this system,
+// with the network off.
+func checkModules(ctx context.Context, e goEnv, scope Scope) outcome {
 	dir := e.moduleDir()
 	if dir == "" {
-		return fail("not inside the repository: run doctor from it")
+		return fail("%s", repo.NotInsideHint)
 	}
 	var stdout, stderr bytes.Buffer
 	failed := false
-	for _, args := range [][]string{{"-test", "./..."}, {"tool"}} {
+	for _, args := range scope.Loads() {
 		cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-deps", "-f", "{{with .Module}}{{if .Version}}{{.Path}}@{{.Version}}{{end}}{{end}}"}, args...)...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod")
@@ -281,7 +288,7 @@ func checkModules(ctx context.Context, e goEnv) outcome {
 			failed = true
 		}
 	}
-	return judgeModules(stdout.Bytes(), stderr.Bytes(), failed, e.GOMODCACHE)
+	return judgeModules(stdout.Bytes(), stderr.Bytes(), failed, e.GOMODCACHE, scope)
 }
 
 func firstLine(s string) string {

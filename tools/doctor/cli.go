@@ -10,23 +10,34 @@ import (
 	"github.com/bloglabs/posts/internal/cli"
 )
 
-const usage = `usage: doctor [--json FILE] [--only CHECK,...]
+const usage = `usage: doctor [--json FILE] [--only CHECK,...] [--scope workshop|all]
 
 Checks that this machine can run the labs, one line per check:
   ✓ passed   ✗ a required check failed   – an optional one is not available
 and for each one that did not pass, the command that fixes it here.
 Exit status 0 when every required check passed, 1 otherwise.
 
-checks: go, cc (for -race), postgres, disk, modules (offline readiness),
-        docker, kind, images (optional: --runtime docker/kind)`
+checks: go, cc (for -race), postgres, psql (exercises 05, 06), disk,
+        modules (offline readiness for the scope), docker, kind, images
+        (optional: --runtime docker/kind)
+scopes: workshop (default: what the exercises and lab targets build from),
+        all (also the tests, lint and the local control plane); $PREPARE_SCOPE`
 
 // Run is the doctor command.
 func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	fs := cli.NewFlagSet("doctor", usage)
 	jsonPath := fs.String("json", "", "also write the report as JSON to `FILE` (- for stdout), e.g. to collect a room's results")
 	only := fs.String("only", "", "run only these `checks` (comma-separated)")
+	scopeFlag := fs.String("scope", "", "what the module check asks for: workshop or all (default $PREPARE_SCOPE, else workshop)")
 	if err := cli.Parse(fs, args, streams); err != nil {
 		return err
+	}
+	scope, err := ScopeFromEnv()
+	if *scopeFlag != "" {
+		scope, err = ParseScope(*scopeFlag)
+	}
+	if err != nil {
+		return cli.Usagef("--scope: %v", err)
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("unexpected argument %q", fs.Arg(0))
@@ -41,7 +52,7 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 			checks = append(checks, c)
 		}
 	}
-	r := Examine(ctx, Options{Checks: checks})
+	r := Examine(ctx, Options{Checks: checks, Scope: scope})
 	if *jsonPath != "-" {
 		if err := r.Write(streams.Out); err != nil {
 			return err

@@ -3,79 +3,117 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go"
-
-	"github.com/bloglabs/posts/labs/appimage"
-	"github.com/bloglabs/posts/labs/postgres/container"
+	"github.com/bloglabs/posts/tools/images"
 	"github.com/bloglabs/posts/tools/pgimage"
 )
 
-// dockerClient connects to the engine the labs use (testcontainers' choice:
-// DOCKER_HOST, the docker context, the default socket).
-func dockerClient(ctx context.Context) (*client.Client, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+// The Docker checks ask the docker command, not an API client: the default
+// lab (process runtime, embedded PostgreSQL) calls the doctor before it
+// starts, and a Docker client library would make every lab build download
+// and compile Docker's and testcontainers' modules for a check it does not
+// need. The docker command also honours DOCKER_HOST and docker contexts as
+// the labs' client does.
+
+// docker runs the docker command with a timeout and returns its output.
+func docker(ctx context.Context, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	c, err := testcontainers.NewDockerClientWithOpts(ctx)
+	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
+	s := strings.TrimSpace(string(out))
 	if err != nil {
-		return nil, err
+		if s == "" {
+			s = err.Error()
+		}
+		return s, fmt.Errorf("docker %s: %s", args[0], firstLine(s))
 	}
-	if _, err := c.Ping(ctx, client.PingOptions{}); err != nil {
-		_ = c.Close()
-		return nil, err
+	return s, nil
+}
+
+// engineVersion is the answering engine's version, or why none answers.
+func engineVersion(ctx context.Context) (string, error) {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return "", fmt.Errorf("the docker command is not installed")
 	}
-	return c.Client, nil
+	v, err := docker(ctx, "version", "--format", "{{.Server.Version}}")
+	if err != nil {
+		return "", fmt.Errorf("no Docker engine answers (%v)", err)
+	}
+	return v, nil
 }
 
 func checkDocker(ctx context.Context) outcome {
-	c, err := dockerClient(ctx)
+	v, err := engineVersion(ctx)
 	if err != nil {
-		return fail("no Docker engine answers (%s)", firstLine(strings.Join(strings.Fields(err.Error()), " ")))
+		return fail("%v", err)
 	}
-	defer c.Close()
-	v, err := c.ServerVersion(ctx, client.ServerVersionOptions{})
-	if err != nil {
-		return fail("the engine answers but not its version: %v", err)
-	}
-	return pass("engine %s answers (for --runtime docker)", v.Version)
+	return pass("engine %s answers (for --runtime docker)", v)
 }
 
-// judgeImages says which lab images are present.
-func judgeImages(postgres []string, labTags []string) outcome {
-	var missing []string
-	if len(postgres) == 0 {
-		missing = append(missing, fmt.Sprintf("a Postgres image (%s or %s)", container.DefaultImage, pgimage.DefaultTag))
+// Image is an image the labs want, by any of its names.
+type Image struct {
+	// What the image is, for the report ("a Postgres image").
+	What string
+	// Refs are the names that satisfy it; a name without a tag matches
+	// any tag of that repository.
+	Refs []string
+}
+
+// LabImages are the images --runtime docker and kind run: a Postgres image
+// (the official one, or the offline one tools/pgimage builds) and the lab
+// image.
+func LabImages() []Image {
+	return []Image{
+		{What: "a Postgres image", Refs: []string{pgimage.OfficialImage, pgimage.DefaultTag}},
+		{What: "the lab image", Refs: []string{images.LabRepository}},
 	}
-	if len(labTags) == 0 {
-		missing = append(missing, "the lab image ("+appimage.Repository+")")
+}
+
+// judgeImages says which wanted images are among the present ones
+// ("repository:tag" each).
+func judgeImages(want []Image, present []string) outcome {
+	var found, missing []string
+	for _, im := range want {
+		if ref, ok := firstPresent(im.Refs, present); ok {
+			found = append(found, ref)
+		} else {
+			missing = append(missing, fmt.Sprintf("%s (%s)", im.What, strings.Join(im.Refs, " or ")))
+		}
 	}
 	if len(missing) > 0 {
 		return fail("missing %s", strings.Join(missing, " and "))
 	}
-	return pass("%s and %s present", strings.Join(postgres, ", "), labTags[0])
+	return pass("%s present", strings.Join(found, ", "))
 }
 
-func checkImages(ctx context.Context) outcome {
-	c, err := dockerClient(ctx)
+func firstPresent(refs, present []string) (string, bool) {
+	for _, ref := range refs {
+		if strings.Contains(ref, ":") {
+			if slices.Contains(present, ref) {
+				return ref, true
+			}
+			continue
+		}
+		for _, p := range present {
+			if strings.HasPrefix(p, ref+":") {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+func checkImages(ctx context.Context, want []Image) outcome {
+	if _, err := engineVersion(ctx); err != nil {
+		return fail("no images without an engine (see the Docker line)")
+	}
+	out, err := docker(ctx, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
 	if err != nil {
-		return fail("no Docker engine answers, so no images")
+		return fail("%v", err)
 	}
-	defer c.Close()
-	var postgres []string
-	for _, ref := range []string{container.DefaultImage, pgimage.DefaultTag} {
-		if _, err := c.ImageInspect(ctx, ref); err == nil {
-			postgres = append(postgres, ref)
-		}
-	}
-	var labTags []string
-	list, err := c.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("reference", appimage.Repository)})
-	if err == nil {
-		for _, im := range list.Items {
-			labTags = append(labTags, im.RepoTags...)
-		}
-	}
-	return judgeImages(postgres, labTags)
+	return judgeImages(want, strings.Fields(out))
 }

@@ -15,8 +15,10 @@ const (
 	CheckGo       Check = "go"
 	CheckCC       Check = "cc"
 	CheckPostgres Check = "postgres"
+	CheckPsql     Check = "psql"
 	CheckDisk     Check = "disk"
 	CheckModules  Check = "modules"
+	CheckRepo     Check = "repo"
 	CheckDocker   Check = "docker"
 	CheckKind     Check = "kind"
 	CheckImages   Check = "images"
@@ -24,7 +26,7 @@ const (
 
 // Checks returns every check, in order.
 func Checks() []Check {
-	return []Check{CheckGo, CheckCC, CheckPostgres, CheckDisk, CheckModules, CheckDocker, CheckKind, CheckImages}
+	return []Check{CheckGo, CheckCC, CheckPostgres, CheckPsql, CheckDisk, CheckModules, CheckRepo, CheckDocker, CheckKind, CheckImages}
 }
 
 // Title is the check's name on its line.
@@ -36,10 +38,14 @@ func (c Check) Title() string {
 		return "C toolchain"
 	case CheckPostgres:
 		return "PostgreSQL"
+	case CheckPsql:
+		return "psql"
 	case CheckDisk:
 		return "free disk"
 	case CheckModules:
 		return "module cache"
+	case CheckRepo:
+		return "REPO"
 	case CheckDocker:
 		return "Docker"
 	case CheckKind:
@@ -51,11 +57,13 @@ func (c Check) Title() string {
 }
 
 // Required says whether the default labs (process runtime, embedded
-// PostgreSQL) need it. The others serve go test -race, --runtime docker and
-// --runtime kind.
+// PostgreSQL) or the workshop's exercises need it (psql: exercises 05 and
+// 06). The others serve go test -race, the exercises' shell ($REPO, set in
+// the attendee's shell, not necessarily where the doctor runs),
+// --runtime docker and --runtime kind.
 func (c Check) Required() bool {
 	switch c {
-	case CheckGo, CheckPostgres, CheckDisk, CheckModules:
+	case CheckGo, CheckPostgres, CheckPsql, CheckDisk, CheckModules:
 		return true
 	}
 	return false

@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/bloglabs/posts/internal/repo"
 )
 
 // Options configure [Examine].
@@ -22,11 +24,27 @@ type Options struct {
 	// repeat: the PostgreSQL check finds the binaries and reads their
 	// version, but starts no throwaway server.
 	Quick bool
+	// Scope is what the module check asks the cache for. Defaults to
+	// ScopeWorkshop.
+	Scope Scope
+	// Images are what the images check looks for. Defaults to LabImages().
+	Images []Image
+}
+
+func (o Options) withDefaults() Options {
+	if o.Scope == "" {
+		o.Scope = ScopeWorkshop
+	}
+	if o.Images == nil {
+		o.Images = LabImages()
+	}
+	return o
 }
 
 // Examine runs the checks and returns what they found. It fails only
 // through the report: a check that cannot run is a failed check.
 func Examine(ctx context.Context, opts Options) Report {
+	opts = opts.withDefaults()
 	p := DetectPlatform()
 	host, _ := os.Hostname()
 	r := Report{Host: host, Platform: p, At: time.Now().UTC().Truncate(time.Second)}
@@ -40,12 +58,15 @@ func Examine(ctx context.Context, opts Options) Report {
 			opts.Progress(c)
 		}
 		t0 := time.Now()
-		o := runCheck(ctx, c, env, envErr, opts.Quick)
+		o := runCheck(ctx, c, env, envErr, opts)
 		required := c.Required() || slices.Contains(opts.Require, c)
 		res := Result{Check: c, Title: c.Title(), Required: required, Status: verdict(o.passed, required),
 			Detail: o.detail, Took: time.Since(t0).Round(time.Millisecond)}
 		if !o.passed {
-			res.Fix = fixFor(c, p, goWant)
+			res.Fix = o.fix
+			if res.Fix == "" {
+				res.Fix = fixFor(c, p, goWant)
+			}
 		}
 		r.Results = append(r.Results, res)
 	}
@@ -53,7 +74,7 @@ func Examine(ctx context.Context, opts Options) Report {
 	return r
 }
 
-func runCheck(ctx context.Context, c Check, env goEnv, envErr error, quick bool) outcome {
+func runCheck(ctx context.Context, c Check, env goEnv, envErr error, opts Options) outcome {
 	if envErr != nil && (c == CheckGo || c == CheckCC || c == CheckModules || c == CheckDisk) {
 		return fail("%v", envErr)
 	}
@@ -63,17 +84,21 @@ func runCheck(ctx context.Context, c Check, env goEnv, envErr error, quick bool)
 	case CheckCC:
 		return checkCC(env)
 	case CheckPostgres:
-		return checkPostgres(ctx, quick)
+		return checkPostgres(ctx, opts.Quick)
+	case CheckPsql:
+		return checkPsql(ctx, DetectPlatform())
 	case CheckDisk:
 		return checkDisk(env)
 	case CheckModules:
-		return checkModules(ctx, env)
+		return checkModules(ctx, env, opts.Scope)
+	case CheckRepo:
+		return judgeRepo(os.Getenv(repo.EnvRepo), env.moduleDir(), repoAt)
 	case CheckDocker:
 		return checkDocker(ctx)
 	case CheckKind:
 		return checkKind(ctx)
 	case CheckImages:
-		return checkImages(ctx)
+		return checkImages(ctx, opts.Images)
 	}
 	return fail("unknown check %q", c)
 }

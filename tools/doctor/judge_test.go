@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"bufio"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -73,7 +74,8 @@ func TestJudgeModules(t *testing.T) {
 		failed, passed bool
 		detail         string
 	}{
-		{name: "all present", stdout: "a@v1\nb@v2\na@v1\n", passed: true, detail: "the 2 modules"},
+		{name: "all present", stdout: "a@v1\nb@v2\na@v1\n", passed: true, detail: "the 2 modules the workshop scope builds from"},
+		{name: "what the scope leaves out", stdout: "a@v1\n", passed: true, detail: "left out: the repository's tests, lint (staticcheck), and the local Kubernetes control plane"},
 		{name: "one missing",
 			stdout: "a@v1\n", stderr: "go: k8s.io/api@v0.37.2: module lookup disabled by GOPROXY=off\n", failed: true,
 			detail: "k8s.io/api@v0.37.2: module lookup disabled by GOPROXY=off"},
@@ -86,7 +88,7 @@ func TestJudgeModules(t *testing.T) {
 		{name: "another failure", stderr: "go: go.mod file not found\n", failed: true, detail: "go list failed: go: go.mod file not found"},
 	}
 	for _, tt := range tests {
-		got := judgeModules([]byte(tt.stdout), []byte(tt.stderr), tt.failed, "/cache")
+		got := judgeModules([]byte(tt.stdout), []byte(tt.stderr), tt.failed, "/cache", ScopeWorkshop)
 		if got.passed != tt.passed || !strings.Contains(got.detail, tt.detail) {
 			t.Errorf("%s: judgeModules = %+v, want passed=%v and a detail with %q", tt.name, got, tt.passed, tt.detail)
 		}
@@ -94,12 +96,91 @@ func TestJudgeModules(t *testing.T) {
 }
 
 func TestJudgeImages(t *testing.T) {
-	if got := judgeImages([]string{"postgres:17"}, []string{"bloglabs/lab:0123456789ab"}); !got.passed {
-		t.Errorf("both present: %+v, want passed", got)
+	tests := []struct {
+		name    string
+		present []string
+		passed  bool
+		detail  string
+	}{
+		{"official Postgres and a lab tag", []string{"postgres:17", "bloglabs/lab:0123456789ab"}, true, "postgres:17, bloglabs/lab:0123456789ab present"},
+		{"offline Postgres", []string{"bloglabs/postgres-offline:15", "bloglabs/lab:0123456789ab"}, true, "bloglabs/postgres-offline:15,"},
+		{"no Postgres image", []string{"bloglabs/lab:0123456789ab", "postgres:16"}, false, "missing a Postgres image (postgres:17 or bloglabs/postgres-offline:15)"},
+		{"no lab image", []string{"postgres:17", "bloglabs/lab-other:1"}, false, "missing the lab image (bloglabs/lab)"},
+		{"nothing", nil, false, "Postgres image (postgres:17 or bloglabs/postgres-offline:15) and the lab image"},
 	}
-	got := judgeImages(nil, []string{"bloglabs/lab:0123456789ab"})
-	if got.passed || !strings.Contains(got.detail, "Postgres image") {
-		t.Errorf("no Postgres image: %+v, want failed naming it", got)
+	for _, tt := range tests {
+		got := judgeImages(LabImages(), tt.present)
+		if got.passed != tt.passed || !strings.Contains(got.detail, tt.detail) {
+			t.Errorf("%s: judgeImages = %+v, want passed=%v and a detail with %q", tt.name, got, tt.passed, tt.detail)
+		}
+	}
+}
+
+func TestJudgeKind(t *testing.T) {
+	tests := []struct {
+		name   string
+		h      kindHost
+		passed bool
+		detail string
+	}{
+		{"cgroup v2, privileged works", kindHost{cgroupVersion: "2"}, true, "can run kind clusters"},
+		{"no engine", kindHost{engineErr: errors.New("no Docker engine answers")}, false, "see the Docker line"},
+		{"cgroup v1", kindHost{cgroupVersion: "1"}, false, "cgroup v1"},
+		{"privileged refused", kindHost{cgroupVersion: "2", privilegedErr: errors.New("docker run --privileged: unable to apply caps: operation not permitted")}, false, "privileged containers fail (docker run --privileged: unable to apply caps"},
+		{"both", kindHost{cgroupVersion: "1", privilegedErr: errors.New("x")}, false, "cgroup v2 (the kubelet refuses cgroup v1 since Kubernetes 1.35); privileged"},
+	}
+	for _, tt := range tests {
+		got := judgeKind(tt.h)
+		if got.passed != tt.passed || !strings.Contains(got.detail, tt.detail) {
+			t.Errorf("%s: judgeKind = %+v, want passed=%v and a detail with %q", tt.name, got, tt.passed, tt.detail)
+		}
+	}
+	if got := runcReason("Error response from daemon: failed to create task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown"); got != "unable to apply caps: operation not permitted" {
+		t.Errorf("runcReason = %q", got)
+	}
+}
+
+// psql: where it was found (on PATH, in a folder off it, nowhere) and the
+// system decide the fix. Homebrew's libpq and postgresql@N are keg-only,
+// so a Mac with them installed still has no psql on PATH.
+func TestJudgePsql(t *testing.T) {
+	mac := Platform{OS: "darwin", Arch: "arm64"}
+	debian := Platform{OS: "linux", Distro: "debian"}
+	debianRoot := Platform{OS: "linux", Distro: "debian", Root: true}
+	fedora := Platform{OS: "linux", Distro: "fedora"}
+	arch := Platform{OS: "linux"}
+	win := Platform{OS: "windows"}
+	tests := []struct {
+		name           string
+		onPath, offDir string
+		p              Platform
+		passed         bool
+		detail, fix    string
+	}{
+		{"on PATH", "/usr/bin/psql", "", debian, true, "/usr/bin/psql", ""},
+		{"mac, libpq keg", "", "/opt/homebrew/opt/libpq/bin", mac, false, "psql is in /opt/homebrew/opt/libpq/bin but not on PATH",
+			`brew install libpq && brew link --force libpq (Homebrew keeps libpq off PATH), or add export PATH="$(brew --prefix libpq)/bin:$PATH" to ~/.zshrc`},
+		{"mac, postgresql@16 keg (Intel)", "", "/usr/local/opt/postgresql@16/bin", mac, false, "in /usr/local/opt/postgresql@16/bin but not on PATH",
+			`add export PATH="$(brew --prefix postgresql@16)/bin:$PATH" to ~/.zshrc (Homebrew keeps postgresql@16 off PATH), or brew install libpq && brew link --force libpq`},
+		{"mac, Postgres.app", "", "/Applications/Postgres.app/Contents/Versions/17/bin", mac, false, "not on PATH",
+			`add export PATH="/Applications/Postgres.app/Contents/Versions/17/bin:$PATH" to ~/.zshrc`},
+		{"mac, none", "", "", mac, false, "psql is not installed", "brew install libpq && brew link --force libpq"},
+		{"debian, none", "", "", debian, false, "psql is not installed", "sudo apt-get install -y postgresql-client"},
+		{"debian as root, none", "", "", debianRoot, false, "not installed", "apt-get install -y postgresql-client"},
+		{"debian, beside the server", "", "/usr/lib/postgresql/15/bin", debian, false, "psql is in /usr/lib/postgresql/15/bin but not on PATH",
+			`export PATH="/usr/lib/postgresql/15/bin:$PATH" (add it to your shell's profile), or sudo apt-get install -y postgresql-client`},
+		{"fedora, none", "", "", fedora, false, "not installed", "sudo dnf install -y postgresql"},
+		{"another Linux", "", "", arch, false, "not installed", "install PostgreSQL's client package (psql)"},
+		{"windows", "", "", win, false, "not installed", "wsl --install -d Ubuntu"},
+	}
+	for _, tt := range tests {
+		got := judgePsql(tt.onPath, tt.offDir, tt.p)
+		if got.passed != tt.passed || !strings.Contains(got.detail, tt.detail) || !strings.Contains(got.fix, tt.fix) {
+			t.Errorf("%s: judgePsql = %+v\nwant passed=%v, a detail with %q and a fix with %q", tt.name, got, tt.passed, tt.detail, tt.fix)
+		}
+		if tt.p.Root && strings.Contains(got.fix, "sudo") {
+			t.Errorf("%s: fix %q says sudo; root needs none", tt.name, got.fix)
+		}
 	}
 }
 
@@ -147,6 +228,8 @@ func TestFixFor(t *testing.T) {
 		{CheckDocker, win, "winget install -e --id Docker.DockerDesktop"},
 		{CheckDocker, debian, "sudo apt-get install -y docker.io"},
 		{CheckModules, debian, "go tool mage prepare"},
+		{CheckPsql, mac, "brew link --force libpq"},
+		{CheckPsql, debian, "sudo apt-get install -y postgresql-client"},
 	}
 	for _, tt := range tests {
 		got := fixFor(tt.check, tt.p, "go1.26.0")
@@ -203,5 +286,33 @@ func TestVerdictAndReady(t *testing.T) {
 	}
 	if ready([]Result{{Status: StatusOK}, {Status: StatusFailed}}) {
 		t.Error("ready with a failed required check = true, want false")
+	}
+}
+
+// $REPO, which every exercise's commands use: unset, not a clone, a folder
+// inside the clone, the clone, another clone.
+func TestJudgeRepo(t *testing.T) {
+	clones := map[string]string{"/home/a/posts": "/home/a/posts", "/home/a/posts/labs": "/home/a/posts", "/home/a/other-clone": "/home/a/other-clone"}
+	cloneAt := func(dir string) string { return clones[dir] }
+	tests := []struct {
+		name, env, here string
+		passed          bool
+		detail, fix     string
+	}{
+		{"unset", "", "/home/a/posts", false, "not set", "export REPO=/home/a/posts (in the shell you run the exercises from)"},
+		{"unset, doctor outside a clone", "", "", false, "not set", "cd into your clone, then export REPO=$PWD"},
+		{"not a clone", "/tmp", "/home/a/posts", false, "/tmp is not a clone of github.com/bloglabs/posts", "export REPO=/home/a/posts"},
+		{"inside the clone", "/home/a/posts/labs", "/home/a/posts", false, "inside the clone at /home/a/posts, not its root", "export REPO=/home/a/posts"},
+		{"the clone", "/home/a/posts/", "/home/a/posts", true, "/home/a/posts", ""},
+		{"another clone", "/home/a/other-clone", "/home/a/posts", true, "another clone than this one", ""},
+	}
+	for _, tt := range tests {
+		if tt.env == "/home/a/posts/" {
+			clones[tt.env] = "/home/a/posts"
+		}
+		got := judgeRepo(tt.env, tt.here, cloneAt)
+		if got.passed != tt.passed || !strings.Contains(got.detail, tt.detail) || !strings.Contains(got.fix, tt.fix) {
+			t.Errorf("%s: judgeRepo = %+v\nwant passed=%v, a detail with %q and a fix with %q", tt.name, got, tt.passed, tt.detail, tt.fix)
+		}
 	}
 }

@@ -60,25 +60,34 @@ func parseOSRelease(sc *bufio.Scanner) (distro, name string) {
 	return "", name
 }
 
+// sudo is "sudo " where a fix needs it (not as root).
+func (p Platform) sudo() string {
+	if p.Root {
+		return ""
+	}
+	return "sudo "
+}
+
+// install is the command that installs a package on p's distribution
+// (debian or fedora names), else generic.
+func (p Platform) install(debian, fedora, generic string) string {
+	switch p.Distro {
+	case "debian":
+		return p.sudo() + "apt-get install -y " + debian
+	case "fedora":
+		return p.sudo() + "dnf install -y " + fedora
+	}
+	return generic
+}
+
 // wsl is the fix for what Windows cannot do natively.
 const wsl = "run the labs inside WSL2: `wsl --install -d Ubuntu`, then follow the Linux steps in Ubuntu"
 
 // fixFor is the command that makes check c pass on p ("" when none is
 // known). what refines it: the Go version go.mod needs.
 func fixFor(c Check, p Platform, goWant string) string {
-	sudo := "sudo "
-	if p.Root {
-		sudo = ""
-	}
-	pkg := func(debian, fedora, generic string) string {
-		switch p.Distro {
-		case "debian":
-			return sudo + "apt-get install -y " + debian
-		case "fedora":
-			return sudo + "dnf install -y " + fedora
-		}
-		return generic
-	}
+	sudo := p.sudo()
+	pkg := p.install
 	switch c {
 	case CheckGo:
 		switch p.OS {
@@ -106,6 +115,8 @@ func fixFor(c Check, p Platform, goWant string) string {
 		}
 		return pkg("postgresql", "postgresql-server", "install PostgreSQL's server package") +
 			", or point LABS_PG_BINDIR at the folder holding initdb and postgres"
+	case CheckPsql:
+		return psqlFix("", p)
 	case CheckDisk:
 		return "free some space (go clean -cache empties the build cache)"
 	case CheckModules:

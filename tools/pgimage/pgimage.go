@@ -19,6 +19,13 @@ import (
 // DefaultTag is the image Build makes unless told otherwise.
 const DefaultTag = "bloglabs/postgres-offline:15"
 
+// OfficialImage is the official PostgreSQL image, which the labs' container
+// provider (labs/postgres/container) prefers and pulls where a registry
+// answers; [DefaultTag] stands in for it where none does. It is named here,
+// in tools, so that the doctor and prepare can look for it without
+// importing the labs.
+const OfficialImage = "postgres:17"
+
 //go:embed docker-entrypoint.sh
 var entrypoint []byte
 

@@ -100,37 +100,9 @@ func (s *Server) StartPgBouncer(ctx context.Context, opts PgBouncerOptions) (*Pg
 			_ = os.RemoveAll(base)
 		}
 	}()
-	// auth_file with plain passwords: PgBouncer answers clients' SCRAM with
-	// them and logs in to the server with them.
-	users := map[string]string{s.opts.User: s.opts.Password}
-	for u, p := range opts.Users {
-		users[u] = p
-	}
-	var ul strings.Builder
-	for _, u := range sortedKeys(users) {
-		fmt.Fprintf(&ul, "%q %q\n", u, users[u])
-	}
-	settings := map[string]string{
-		"listen_addr":               "127.0.0.1",
-		"unix_socket_dir":           "",
-		"auth_type":                 "scram-sha-256",
-		"auth_file":                 filepath.Join(base, "userlist.txt"),
-		"pool_mode":                 opts.PoolMode,
-		"default_pool_size":         strconv.Itoa(opts.PoolSize),
-		"max_client_conn":           strconv.Itoa(opts.MaxClientConn),
-		"logfile":                   filepath.Join(base, "pgbouncer.log"),
-		"pidfile":                   filepath.Join(base, "pgbouncer.pid"),
-		"ignore_startup_parameters": "extra_float_digits",
-		// After a server restart, try again within a second, not 15 s.
-		"server_login_retry": "1",
-		"log_connections":    "0",
-		"log_disconnections": "0",
-	}
-	for k, v := range opts.Settings {
-		settings[k] = v
-	}
+	userlist, settings := s.pgBouncerConfig(opts, base)
 	b := &PgBouncer{srv: s, base: base, log: settings["logfile"]}
-	files := map[string]string{"userlist.txt": ul.String()}
+	files := map[string]string{"userlist.txt": userlist}
 	for attempt := 0; ; attempt++ {
 		if b.port, err = freePort(); err != nil {
 			return nil, err
@@ -155,6 +127,41 @@ func (s *Server) StartPgBouncer(ctx context.Context, opts PgBouncerOptions) (*Pg
 	}
 	ok = true
 	return b, nil
+}
+
+// pgBouncerConfig is PgBouncer's auth_file and its settings (all but the
+// port, which each start attempt picks) for files in base.
+func (s *Server) pgBouncerConfig(opts PgBouncerOptions, base string) (userlist string, settings map[string]string) {
+	// auth_file with plain passwords: PgBouncer answers clients' SCRAM with
+	// them and logs in to the server with them.
+	users := map[string]string{s.opts.User: s.opts.Password}
+	for u, p := range opts.Users {
+		users[u] = p
+	}
+	var ul strings.Builder
+	for _, u := range sortedKeys(users) {
+		fmt.Fprintf(&ul, "%q %q\n", u, users[u])
+	}
+	settings = map[string]string{
+		"listen_addr":               "127.0.0.1",
+		"unix_socket_dir":           "",
+		"auth_type":                 "scram-sha-256",
+		"auth_file":                 filepath.Join(base, "userlist.txt"),
+		"pool_mode":                 opts.PoolMode,
+		"default_pool_size":         strconv.Itoa(opts.PoolSize),
+		"max_client_conn":           strconv.Itoa(opts.MaxClientConn),
+		"logfile":                   filepath.Join(base, "pgbouncer.log"),
+		"pidfile":                   filepath.Join(base, "pgbouncer.pid"),
+		"ignore_startup_parameters": "extra_float_digits",
+		// After a server restart, try again within a second, not 15 s.
+		"server_login_retry": "1",
+		"log_connections":    "0",
+		"log_disconnections": "0",
+	}
+	for k, v := range opts.Settings {
+		settings[k] = v
+	}
+	return ul.String(), settings
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -1,17 +1,23 @@
-// Package prepare fetches and builds, while the network is there, everything
-// the labs need, so that they then run with none (a workshop room without
-// Wi-Fi, GOPROXY=off):
+// Package prepare fetches and builds, while the network is there, what the
+// labs need, so that they then run with none (a workshop room without
+// Wi-Fi, GOPROXY=off). How much is a [doctor.Scope]: the workshop scope (the
+// default) is what the exercises and the lab targets build from; the all
+// scope adds the repository's tests, the linters and the local Kubernetes
+// control plane's nested modules. The steps:
 //
-//  1. `go mod download` for the module and any nested module under tools/;
-//  2. `go list -deps -test ./...` and `go list -deps tool`, which fetch
-//     whatever a package, a test or a tool (mage, staticcheck) imports on
-//     this system that the download left out;
-//  3. `go build` of every command (lab, demoapp, runonce, cisim, the tools),
-//     so the build cache is warm and a lab starts in seconds;
+//  1. for the all scope, `go mod download` for the module and every nested
+//     module under tools/;
+//  2. `go list -deps` of the scope's packages ([doctor.Scope.Loads]), which
+//     fetches exactly their modules — the doctor's module check loads the
+//     same packages with the network off;
+//  3. `go build` of the scope's commands, so the build cache is warm and a
+//     lab starts in seconds;
 //  4. where a Docker engine answers: the Postgres image (the official one
-//     pulled, else the offline one built with tools/pgimage on Debian) and
-//     the lab image (labs/appimage);
+//     pulled, else the offline one built with tools/pgimage on Linux) and
+//     the lab image (go tool mage images:lab), through the docker command:
+//     prepare imports neither the labs nor a Docker client;
 //  5. the doctor's checks (tools/doctor), whose report ends the run.
 //
-// [Run] is the command (go tool mage prepare, go run ./tools/cmd/prepare).
+// [Run] is the command (go tool mage prepare, go run ./tools/cmd/prepare
+// [--scope workshop|all], or PREPARE_SCOPE=all).
 package prepare

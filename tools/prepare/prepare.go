@@ -2,7 +2,6 @@ package prepare
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,51 +13,61 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go"
-
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/internal/repo"
-	"github.com/bloglabs/posts/labs/appimage"
-	"github.com/bloglabs/posts/labs/postgres/container"
 	"github.com/bloglabs/posts/tools/doctor"
 	"github.com/bloglabs/posts/tools/pgimage"
 )
 
-// Commands are the main packages prepare builds to warm the build cache.
+// Commands are the main packages prepare builds, for --scope all, to warm
+// the build cache; the workshop scope builds [doctor.WorkshopCommands].
 var Commands = []string{"./labs/cmd/...", "./runonce/cmd/...", "./ci-preemptible/cmd/...", "./tools/cmd/..."}
 
-const usage = `usage: prepare [--no-docker]
+const usage = `usage: prepare [--scope workshop|all] [--no-docker]
 
-Fetches and builds everything the labs need while the network is there
-(modules, the commands, and where Docker runs the Postgres and lab images),
-then runs the doctor. After it the labs run with GOPROXY=off and no network.`
+Fetches and builds what the labs need while the network is there (modules,
+the commands, and where Docker runs the Postgres and lab images), then runs
+the doctor. After it the labs run with GOPROXY=off and no network.
+
+scopes: workshop (default) fetches and builds what the exercises and the
+        lab targets use; all also fetches the tests' and the linters'
+        modules and the local Kubernetes control plane's sources.
+        $PREPARE_SCOPE chooses when --scope is not given.`
 
 // Run is the prepare command.
 func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	fs := cli.NewFlagSet("prepare", usage)
 	noDocker := fs.Bool("no-docker", false, "skip the images even when a Docker engine answers")
+	scopeFlag := fs.String("scope", "", "workshop or all (default $PREPARE_SCOPE, else workshop)")
 	if err := cli.Parse(fs, args, streams); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("unexpected argument %q", fs.Arg(0))
 	}
+	scope, err := doctor.ScopeFromEnv()
+	if *scopeFlag != "" {
+		scope, err = doctor.ParseScope(*scopeFlag)
+	}
+	if err != nil {
+		return cli.Usagef("--scope: %v", err)
+	}
 	root, err := repo.Root()
 	if err != nil {
 		return err
 	}
 	p := &progress{w: streams.Err}
-	if err := fetchModules(ctx, p, root); err != nil {
+	fmt.Fprintf(p.w, "prepare: scope %s; left out: %s\n", scope, scope.LeavesOut())
+	if err := fetchModules(ctx, p, root, scope); err != nil {
 		return err
 	}
-	if err := p.step("build the commands (warms the build cache)", func() error { return buildCommands(ctx, root) }); err != nil {
+	if err := p.step("build the commands (warms the build cache)", func() error { return buildCommands(ctx, root, scope) }); err != nil {
 		return err
 	}
 	if !*noDocker {
-		prepareImages(ctx, p)
+		prepareImages(ctx, p, root)
 	}
-	r := doctor.Examine(ctx, doctor.Options{})
+	r := doctor.Examine(ctx, doctor.Options{Scope: scope})
 	if err := r.Write(streams.Out); err != nil {
 		return err
 	}
@@ -97,25 +106,30 @@ func goCmd(ctx context.Context, dir string, args ...string) error {
 	return nil
 }
 
-// fetchModules downloads the module's (and nested modules') dependencies,
-// then loads every package, test and tool so nothing this system imports
-// is left out.
-func fetchModules(ctx context.Context, p *progress, root string) error {
-	mods, err := nestedModules(root)
-	if err != nil {
-		return err
-	}
-	for _, dir := range append([]string{root}, mods...) {
-		rel, _ := filepath.Rel(root, dir)
-		if err := p.step("go mod download in ./"+filepath.ToSlash(rel), func() error { return goCmd(ctx, dir, "mod", "download") }); err != nil {
+// fetchModules loads every package the scope builds from, which fetches
+// exactly their modules (the doctor's module check loads the same
+// packages offline). The all scope first downloads every module of the
+// module's and the nested modules' graphs.
+func fetchModules(ctx context.Context, p *progress, root string, scope doctor.Scope) error {
+	if scope == doctor.ScopeAll {
+		mods, err := nestedModules(root)
+		if err != nil {
 			return err
 		}
-	}
-	return p.step("go list -deps -test ./... and the tools", func() error {
-		if err := goCmd(ctx, root, "list", "-deps", "-test", "./..."); err != nil {
-			return err
+		for _, dir := range append([]string{root}, mods...) {
+			rel, _ := filepath.Rel(root, dir)
+			if err := p.step("go mod download in ./"+filepath.ToSlash(rel), func() error { return goCmd(ctx, dir, "mod", "download") }); err != nil {
+				return err
+			}
 		}
-		return goCmd(ctx, root, "list", "-deps", "tool")
+	}
+	return p.step("fetch the modules of the "+string(scope)+" scope", func() error {
+		for _, args := range scope.Loads() {
+			if err := goCmd(ctx, root, append([]string{"list", "-deps"}, args...)...); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -140,37 +154,47 @@ func nestedModules(root string) ([]string, error) {
 	return out, nil
 }
 
-func buildCommands(ctx context.Context, root string) error {
+func buildCommands(ctx context.Context, root string, scope doctor.Scope) error {
 	tmp, err := os.MkdirTemp("", "prepare-bin-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	return goCmd(ctx, root, append([]string{"build", "-o", tmp + string(filepath.Separator)}, Commands...)...)
+	cmds := doctor.WorkshopCommands
+	if scope == doctor.ScopeAll {
+		cmds = Commands
+	}
+	return goCmd(ctx, root, append([]string{"build", "-o", tmp + string(filepath.Separator)}, cmds...)...)
 }
 
-// prepareImages gets the images where Docker answers; a failure is reported
-// and left to the doctor's report (the images are optional).
-func prepareImages(ctx context.Context, p *progress) {
-	tc, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err == nil {
-		_, err = tc.Ping(ctx, client.PingOptions{})
-	}
-	if err != nil {
+// prepareImages gets the images where Docker answers, through the docker
+// command and the image targets (prepare imports no lab and no Docker
+// client); a failure is reported and left to the doctor's report (the
+// images are optional).
+func prepareImages(ctx context.Context, p *progress, root string) {
+	if err := exec.CommandContext(ctx, "docker", "version").Run(); err != nil {
 		fmt.Fprintf(p.w, "prepare: no Docker engine answers: skipping the images (only --runtime docker/kind need them)\n")
 		return
 	}
-	defer tc.Close()
-	_ = p.step("Postgres image", func() error {
-		_, err := container.ChooseImage(ctx, tc.Client, container.Options{Progress: p.w})
-		if errors.Is(err, container.ErrNoImage) && runtime.GOOS == "linux" {
-			fmt.Fprintf(p.w, "prepare: no image pullable; building the offline one (%s)\n", pgimage.DefaultTag)
-			_, err = pgimage.Build(ctx, pgimage.Options{Logger: slog.New(slog.NewTextHandler(p.w, nil))})
-		}
-		return err
-	})
-	_ = p.step("lab image", func() error {
-		_, err := appimage.Build(ctx, appimage.Options{Progress: p.w})
-		return err
-	})
+	_ = p.step("Postgres image", func() error { return postgresImage(ctx, p) })
+	_ = p.step("lab image", func() error { return goCmd(ctx, root, "tool", "mage", "images:lab") })
+}
+
+// postgresImage keeps the official image when present, pulls it where a
+// registry answers, and else, on Linux, builds the offline one.
+func postgresImage(ctx context.Context, p *progress) error {
+	if exec.CommandContext(ctx, "docker", "image", "inspect", pgimage.OfficialImage).Run() == nil {
+		return nil
+	}
+	fmt.Fprintf(p.w, "prepare: pulling %s...\n", pgimage.OfficialImage)
+	out, err := exec.CommandContext(ctx, "docker", "pull", pgimage.OfficialImage).CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	if runtime.GOOS != "linux" {
+		return fmt.Errorf("docker pull %s: %s", pgimage.OfficialImage, strings.TrimSpace(string(out)))
+	}
+	fmt.Fprintf(p.w, "prepare: no image pullable; building the offline one (%s)\n", pgimage.DefaultTag)
+	_, err = pgimage.Build(ctx, pgimage.Options{Logger: slog.New(slog.NewTextHandler(p.w, nil))})
+	return err
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // DefaultImage is the official image a laptop pulls.
-const DefaultImage = "postgres:17"
+const DefaultImage = pgimage.OfficialImage
 
 // Alias is the server's name on a runtime's network.
 const Alias = "postgres"

@@ -9,57 +9,18 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/bloglabs/posts/internal/cli"
-	"github.com/bloglabs/posts/tools/controlplane"
+	"github.com/bloglabs/posts/tools/cmd/controlplane/app"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	streams := cli.OS()
-	err := run(ctx, streams, os.Args[1:])
+	err := app.Run(ctx, cli.OS(), os.Args[1:])
 	stop()
-	cli.Report(streams.Err, "controlplane", err)
-	os.Exit(cli.ExitCode(err, 1))
-}
-
-const usage = `usage: controlplane build | up [-nodes=false]
-
-  build  build the binaries into the cache unless they are there; prints their folder
-  up     build if needed, start a control plane, print export KUBECONFIG=...,
-         and keep it up until Ctrl-C`
-
-func run(ctx context.Context, streams cli.Streams, args []string) error {
-	fs := cli.NewFlagSet("controlplane", usage)
-	nodes := fs.Bool("nodes", true, "up: create two kwok nodes like the labs' kind cluster (one general, one tainted preemptible)")
-	if len(args) == 0 {
-		return cli.Usagef("want a command: build or up")
-	}
-	if err := cli.Parse(fs, args[1:], streams); err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(streams.Err, nil))
-	switch args[0] {
-	case "build":
-		b, err := controlplane.Build(ctx, controlplane.BuildOptions{Logger: log})
-		if err != nil {
-			return err
-		}
-		_, err = streams.Out.Write([]byte(b.Dir + "\n"))
-		return err
-	case "up":
-		opts := controlplane.Options{Logger: log}
-		if *nodes {
-			opts.Nodes = controlplane.LabNodes()
-		}
-		return controlplane.Serve(ctx, streams.Out, opts)
-	case "-h", "--help", "help":
-		cli.PrintUsage(fs, streams.Out)
-		return cli.ErrHelp
-	}
-	return cli.Usagef("unknown command %q: want build or up", args[0])
+	cli.Report(os.Stderr, "controlplane", err)
+	os.Exit(app.ExitCode(err))
 }

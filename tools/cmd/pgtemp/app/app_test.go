@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -17,13 +17,14 @@ func TestUsage(t *testing.T) {
 		code int
 		out  string
 	}{
-		{[]string{"--help"}, 0, "usage: pgimage"},
-		{[]string{"--tga", "x"}, cli.ExitUsage, ""},
+		{[]string{"--help"}, 0, "usage: pgtemp"},
+		{[]string{"--prot", "5432"}, cli.ExitUsage, ""},
+		{[]string{"--set", "fsync"}, cli.ExitUsage, ""},
 		{[]string{"extra"}, cli.ExitUsage, ""},
 	} {
 		var out, errb bytes.Buffer
-		err := run(context.Background(), cli.Streams{Out: &out, Err: &errb}, tt.args)
-		if code := cli.ExitCode(err, 1); code != tt.code || !strings.Contains(out.String(), tt.out) {
+		err := Run(context.Background(), cli.Streams{Out: &out, Err: &errb}, tt.args)
+		if code := ExitCode(err); code != tt.code || !strings.Contains(out.String(), tt.out) {
 			t.Errorf("%v: exit %d (%v), stdout %q; want exit %d and %q", tt.args, code, err, out.String(), tt.code, tt.out)
 		}
 	}

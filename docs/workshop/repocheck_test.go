@@ -1,0 +1,56 @@
+package workshop
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The check docs/troubleshooting.md gives for an exercise's first step: with
+// REPO unset or naming no clone it fails and says what to do (instead of
+// the go command's "go.mod file not found"); with REPO at the clone it
+// passes.
+func TestRepoCheckStep(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the exercises are bash steps: run them under WSL2")
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is not on PATH")
+	}
+	src, err := os.ReadFile("../troubleshooting.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := parseSteps(string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var script string
+	for _, s := range steps {
+		if strings.Contains(s.Script, "REPO:?") {
+			script = s.Script
+		}
+	}
+	if script == "" {
+		t.Fatal("docs/troubleshooting.md has no ```sh step that checks REPO")
+	}
+	for _, tt := range []struct {
+		name, repo string
+		ok         bool
+		want       string
+	}{
+		{"unset", "", false, "REPO: is not set: cd into your clone of the repository, then export REPO=$PWD"},
+		{"no clone", t.TempDir(), false, "is not a clone of github.com/bloglabs/posts: cd into your clone, then export REPO=$PWD"},
+		{"the clone", repoRoot(t), true, "REPO is your clone: " + repoRoot(t)},
+	} {
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-e", "-c", script)
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(withoutVar(os.Environ(), "REPO"), "REPO="+tt.repo)
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != tt.ok || !strings.Contains(string(out), tt.want) {
+			t.Errorf("%s: %v, output %q; want ok=%v and %q", tt.name, err, out, tt.ok, tt.want)
+		}
+	}
+}
