@@ -109,7 +109,7 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	opts := runonce.Options{
 		Name: c.name, Version: c.version, Holder: c.holder, Schema: c.schema,
 		WaitTimeout: c.waitTimeout, RunTimeout: c.runTimeout, Lease: c.lease,
-		TransactionPooler: c.transactionPooler, Logger: log,
+		StopGrace: c.killGrace, TransactionPooler: c.transactionPooler, Logger: log,
 	}
 	err = runCommand(ctx, streams, opts, cfg, newChild(path, argv, streams, c.killGrace, log))
 	return withHint(redact(err, cfg.Password), c)

@@ -125,15 +125,19 @@ func parseRunFlags(args []string, streams cli.Streams) (config, []string, error)
 // outlive the lock: a holder cut off from the server stops its step at most
 // 2×lease/5 after its last heartbeat, and the server frees the lock at lease.
 func (c *config) checkKillGrace() error {
-	if c.lease < time.Second {
+	if c.lease != 0 && c.lease < time.Second {
 		return nil // the library refuses it, with its reason
 	}
-	bound := runonce.StopBound(c.lease)
+	lease := c.lease
+	if lease == 0 {
+		lease = 15 * time.Second // the library's default, as --lease 0 means
+	}
+	bound := runonce.StopBound(lease)
 	switch {
 	case c.killGrace < 0:
 		return cli.Usagef("--kill-grace %v is negative", c.killGrace)
 	case c.killGrace == 0:
-		c.killGrace = c.lease / 3
+		c.killGrace = lease / 3
 	case c.killGrace > bound:
 		return cli.Usagef("--kill-grace %v leaves no margin under --lease %v: at most %v (lease/2); raise --lease or shorten --kill-grace", c.killGrace, c.lease, bound)
 	}
