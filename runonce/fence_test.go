@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/bloglabs/posts/runonce"
 )
@@ -135,4 +136,63 @@ func TestFence(t *testing.T) {
 	if err := runonce.Fence(ctx, admin); !errors.Is(err, runonce.ErrInvalidOptions) {
 		t.Errorf("Fence outside a step: %v, want ErrInvalidOptions", err)
 	}
+}
+
+// Item 3: a ConnConfig with its own OnNotification. The waiter's NOTIFY went
+// to the caller's handler and WaitForNotification returned nothing, which
+// the waiter dereferenced: a panic. Now runonce's connections keep their
+// notifications.
+func TestCallersOnNotificationDoesNotBreakTheWaiter(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cfg := b.cfg.Copy()
+	cfg.OnNotification = func(*pgconn.PgConn, *pgconn.Notification) {}
+	running := make(chan struct{})
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		o := runonce.Options{Name: "notify", Version: "v1", Holder: "a", Logger: quiet()}
+		if _, err := runonce.Do(context.Background(), cfg, o, func(context.Context) error {
+			close(running)
+			<-release
+			return nil
+		}); err != nil {
+			t.Errorf("a: %v", err)
+		}
+	})
+	<-running
+	var res runonce.Result
+	wg.Go(func() {
+		var err error
+		o := runonce.Options{Name: "notify", Version: "v1", Holder: "b", Logger: quiet()}
+		if res, err = runonce.Do(context.Background(), cfg, o, func(context.Context) error { return nil }); err != nil {
+			t.Errorf("b: %v", err)
+		}
+	})
+	time.Sleep(300 * time.Millisecond) // b waits, LISTENing
+	close(release)
+	wg.Wait()
+	if !res.Skipped {
+		t.Errorf("b: %+v, want a skip on a's word", res)
+	}
+}
+
+// Item 3: a step that panics. Before, the panic crossed the heartbeat
+// goroutines (three -race reports) and left a running row; now the
+// heartbeats stop, the run is recorded failed, and Do re-panics.
+func TestStepPanicIsRecordedFailedAndRepanics(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		_, _ = runonce.Do(context.Background(), b.cfg, runonce.Options{Name: "panics", Version: "v1", Lease: time.Second, Logger: quiet()}, func(context.Context) error {
+			time.Sleep(300 * time.Millisecond) // a heartbeat or two
+			panic("boom")
+		})
+	}()
+	if got != "boom" {
+		t.Errorf("recovered %v, want the step's panic", got)
+	}
+	assertStatuses(t, b, "panics", runonce.RunStateFailed)
 }

@@ -352,7 +352,7 @@ func (r *runner) pause(ctx context.Context, s *session, d time.Duration) (string
 		if err != nil {
 			return "", err
 		}
-		if n.Channel == r.channel {
+		if n != nil && n.Channel == r.channel {
 			return n.Payload, nil
 		}
 		// Another channel (the caller's connection config may LISTEN on
