@@ -10,8 +10,8 @@ var (
 	// pgx quotes the connection string it could not parse in backquotes,
 	// after redacting the password its own way — which leaves pieces of a
 	// password holding '@', ':' or '/'. The whole quote is replaced.
-	quotedDSN  = regexp.MustCompile("`[^`]*`")
-	urlUser    = regexp.MustCompile(`(postgres(?:ql)?://[^:/@\s]*:)[^\s]*@`)
+	quotedDSN = regexp.MustCompile("`[^`]*`")
+	urlUser   = regexp.MustCompile(`(postgres(?:ql)?://[^:/@\s]*:)[^\s]*@`)
 	// A key=value password is quoted ('...') or runs to the first
 	// unescaped space: libpq reads "password=SEC\ RET" as "SEC RET".
 	kvPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|(?:\\.|\S)+)`)
