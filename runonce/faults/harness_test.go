@@ -117,6 +117,11 @@ func stepMain(args []string) int {
 		fmt.Fprintf(f, "%d %s %s %d %s\n", time.Now().UnixNano(), kind, holder, os.Getpid(), detail)
 		f.Close()
 	}
+	// Catch the signals first: a SIGTERM that came between the start event
+	// and signal.Notify killed the step silently, and the soak took it
+	// for a step that never started (on a machine at load 80).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	excl, err := os.OpenFile(filepath.Join(dir, "excl"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "step:", err)
@@ -129,8 +134,6 @@ func stepMain(args []string) int {
 	log("start", mode)
 	stopWrites := startWrites(log)
 	defer stopWrites()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go func() {
 		for s := range sigs {
 			log("term", s.String())
