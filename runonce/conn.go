@@ -43,6 +43,11 @@ func connConfig(base *pgx.ConnConfig, o Options) *pgx.ConnConfig {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["application_name"] = applicationName(LockKey(o.Schema, o.Name), o.Holder)
+	// runonce's own connections keep their notifications for themselves: a
+	// caller's OnNotification would take the waiter's NOTIFY away from
+	// WaitForNotification (which then returned nothing, and the waiter
+	// dereferenced it).
+	cfg.OnNotification = nil
 	if cfg.ValidateConnect == nil && len(cfg.Fallbacks) > 0 {
 		// Several hosts (host=pg-0,pg-1): pgx takes the first that accepts
 		// the connection, a standby included, and moves on when one is
@@ -170,7 +175,7 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bo
 			return nil, giveUp(err)
 		}
 		lastErr = err
-		if errors.Is(err, pgconn.ErrStandbyConnection) {
+		if errors.Is(err, pgconn.ErrStandbyConnection) && !anotherHostMayServe(err) {
 			return nil, fmt.Errorf("%w: %s", ErrRefused, errStandbyText)
 		}
 		if !retryable(err) {
@@ -188,6 +193,26 @@ func connect(ctx context.Context, cfg *pgx.ConnConfig, log *slog.Logger, once bo
 		}
 		delay = min(delay*2, 2*time.Second)
 	}
+}
+
+// anotherHostMayServe says whether, of the hosts a DSN lists, one that is
+// not a standby failed in a way that may go away (down, full, starting):
+// during a failover the primary comes back or a standby is promoted, so
+// the attempt is retried within WaitTimeout rather than refused.
+func anotherHostMayServe(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		j, ok := e.(interface{ Unwrap() []error })
+		if !ok {
+			continue
+		}
+		for _, x := range j.Unwrap() {
+			if !errors.Is(x, pgconn.ErrStandbyConnection) && retryable(x) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }
 
 // errStandbyText is why a hot standby is refused.

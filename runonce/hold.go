@@ -29,7 +29,12 @@ func (r *runner) hold(ctx context.Context, s *session, fn func(context.Context) 
 	r.log.Info("running", "run", c.id)
 	end := r.runStep(ctx, s, c, fn)
 	out := classifyOutcome(end, r.o.RunTimeout)
-	return res, r.record(ctx, s, c.id, end, out)
+	err = r.record(ctx, s, c.id, end, out)
+	if end.panicked {
+		// Recorded failed, heartbeats stopped: now the caller's panic.
+		panic(end.panicValue)
+	}
+	return res, err
 }
 
 // claim is what happens between taking the lock and starting the step.
@@ -68,15 +73,8 @@ func (r *runner) claim(ctx context.Context, s *session) (claim, error) {
 		}
 		return retry(err)
 	}
-	sctx, cancel := r.bounded(bg)
-	abandoned, err := r.ledger.markAbandoned(sctx, s.ledger, r.o.Name)
-	cancel()
-	if err != nil {
+	if err := r.closeEarlierRuns(bg, s, &c); err != nil {
 		return retry(err)
-	}
-	for _, a := range abandoned {
-		c.abandoned = append(c.abandoned, a.ID)
-		r.log.Warn("marked an earlier run abandoned: its holder vanished mid-run", "run", a.ID, "its_holder", a.Holder)
 	}
 	// Confirm the lock on its own connection just before the step starts.
 	// The try-lock's answer may be stale by now — it crossed a partition
@@ -94,13 +92,49 @@ func (r *runner) claim(ctx context.Context, s *session) (claim, error) {
 		r.rollback(bg, s)
 		return c, interrupted(ctx)
 	}
-	sctx, cancel = r.bounded(bg)
-	c.id, err = r.ledger.start(sctx, s.ledger, r.o.Name, r.o.Version, r.o.Holder)
+	// The step starts on the confirmation's word: the running row must be
+	// written within the heartbeat that word is good for, not a lease.
+	sctx, cancel := context.WithDeadline(bg, c.confirmed.Add(r.o.heartbeat()))
+	var err error
+	c.id, err = r.ledger.start(sctx, s.ledger, r.o.Name, r.o.Version, r.o.Holder, runBounds{lease: r.o.Lease, stop: r.o.StopGrace})
 	cancel()
 	if err != nil {
 		return retry(err)
 	}
 	return c, nil
+}
+
+// closeEarlierRuns ends the step sessions that earlier runs left behind and
+// waits until they are gone, and marks those runs abandoned: one statement
+// when nothing was left behind.
+func (r *runner) closeEarlierRuns(bg context.Context, s *session, c *claim) error {
+	pattern := stepAppPattern(r.key)
+	sctx, cancel := r.bounded(bg)
+	abandoned, e, err := r.ledger.markAbandoned(sctx, s.ledger, r.o.Name, pattern, r.o.heartbeat().Milliseconds(), s.pg14)
+	cancel()
+	if err != nil {
+		return err
+	}
+	for _, a := range abandoned {
+		c.abandoned = append(c.abandoned, a.ID)
+		r.log.Warn("marked an earlier run abandoned: its holder vanished mid-run", "run", a.ID, "its_holder", a.Holder)
+	}
+	r.logEnded(e, "an earlier run")
+	if e.needsPoll(s.pg14) {
+		return r.waitSessionsGone(bg, s, pattern, r.o.Lease)
+	}
+	return nil
+}
+
+// logEnded says what ending a run's step sessions did, when it did anything.
+func (r *runner) logEnded(e ended, whose string) {
+	if e.found == 0 {
+		return
+	}
+	r.log.Warn("ended the database sessions "+whose+" left behind", "sessions", e.found-e.notOurs, "still_exiting", e.left)
+	if e.notOurs > 0 {
+		r.log.Error("sessions "+whose+" left behind run as a role runonce's role may not signal; they are not fenced (grant pg_signal_backend, or connect the step as runonce's role)", "sessions", e.notOurs)
+	}
 }
 
 // rollback ends the lock's transaction, and with it the lock.
@@ -113,6 +147,8 @@ func (r *runner) rollback(bg context.Context, s *session) {
 // stepEnd is how the step ended, as runStep saw it.
 type stepEnd struct {
 	err        error // the step's own
+	panicked   bool  // the step panicked with panicValue
+	panicValue any
 	cause      error // why its context was cancelled before it returned; nil if it was not
 	callerDone bool  // the caller's ctx had ended (a signal)
 	took       time.Duration
@@ -128,22 +164,34 @@ func (r *runner) runStep(ctx context.Context, s *session, c claim, fn func(conte
 		runCtx, cancel = context.WithTimeoutCause(runCtx, r.o.RunTimeout, ErrRunTimeout)
 		defer cancel()
 	}
+	runCtx = context.WithValue(runCtx, stepRunKey{}, r.stepRun(s, c.id))
 	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { r.heartbeat(beatCtx, s.lock, c.confirmed, cancelRun) })
-	if !r.o.TransactionPooler {
-		wg.Go(func() { r.ledgerBeat(beatCtx, s.ledger) })
-	}
+	wg.Go(func() { r.ledgerBeat(beatCtx, s.ledger, c.id) })
 	t0 := time.Now()
-	err := fn(runCtx)
+	end := callStep(runCtx, fn)
 	// The cause as the step saw it: a fence after the step returned is not
 	// the step's story (recording the result will find the lock gone).
-	end := stepEnd{err: err, took: time.Since(t0), callerDone: ctx.Err() != nil}
+	end.took, end.callerDone = time.Since(t0), ctx.Err() != nil
 	if runCtx.Err() != nil {
 		end.cause = context.Cause(runCtx)
 	}
 	stopBeat()
 	wg.Wait()
+	return end
+}
+
+// callStep calls fn, turning a panic into a failure that record can write
+// (and hold re-raises once the heartbeats have stopped).
+func callStep(ctx context.Context, fn func(context.Context) error) (end stepEnd) {
+	defer func() {
+		if v := recover(); v != nil {
+			end.panicked, end.panicValue = true, v
+			end.err = fmt.Errorf("the step panicked: %v", v)
+		}
+	}()
+	end.err = fn(ctx)
 	return end
 }
 
@@ -214,16 +262,28 @@ func (r *runner) record(ctx context.Context, s *session, id int64, end stepEnd, 
 	if out.err != nil {
 		errText = oneLine(out.err.Error())
 	}
+	// The step's sessions are ended, and waited for, in the statement that
+	// records the outcome (see endSessionsSQL); a server older than 14 only
+	// signals them, so they are waited for first.
+	tag, waitMs := stepAppName(r.key, id), r.o.heartbeat().Milliseconds()
+	if !s.pg14 {
+		_ = r.waitSessionsGone(recCtx, s, tag, r.o.heartbeat())
+	}
 	if errors.Is(end.cause, ErrLockLost) {
 		// The lock's transaction is gone; say so on the other connection if
-		// it still answers. The next holder marks it abandoned otherwise.
-		if err := r.ledger.finish(recCtx, s.ledger, id, out.state, out.exitCode, errText); err != nil {
+		// it still answers. The next holder ends the step's sessions and
+		// marks the run abandoned otherwise.
+		e, err := r.ledger.finish(recCtx, s.ledger, id, out.state, out.exitCode, errText, tag, waitMs, s.pg14)
+		if err != nil {
 			r.log.Warn("could not record the interrupted run", "run", id, "error", oneLine(err.Error()))
 		}
+		r.logEnded(e, "the stopped step")
 		r.log.Error("lock lost while running; step stopped", "run", id, "took", end.took.Round(time.Millisecond))
 		return out.err
 	}
-	if err := r.ledger.finishAndRelease(recCtx, s.lock, id, out.state, out.exitCode, errText, r.channel, notifyPayload(out.state, r.o.Version)); err != nil {
+	e, err := r.ledger.finishAndRelease(recCtx, s.lock, id, out.state, out.exitCode, errText, r.channel, notifyPayload(out.state, r.o.Version), tag, waitMs, s.pg14)
+	r.logEnded(e, "the step")
+	if err != nil {
 		r.rollback(bg, s)
 		// The COMMIT may have landed and only its answer been lost (the
 		// server went away at that instant): ask the ledger before
@@ -268,33 +328,35 @@ func (r *runner) recordedState(bg context.Context, s *session, id int64) RunStat
 // The lock can be free while its earlier holder's step still runs: the
 // server ended the holder's session on its own (a restart, a crash, a DBA's
 // pg_terminate_backend), and the holder learns so a round trip later, then
-// stops its step — which may take the whole kill grace. So a new holder that
-// finds a run still "running" waits until that run is closed, or until
-// handoverBound has passed since it took the lock, whatever ended the old
-// session: the earlier step has StopBound to stop once told. When the earlier
-// holder is still connected and heartbeating its ledger session, it waits for
-// it up to a lease (a library step slower than StopBound). A holder that was
-// killed leaves a "running" row and so costs handoverBound too: nothing on
-// the server tells a killed holder from one whose server restarted.
-//
-// Behind a transaction pooler sessions cannot be told apart; the same bound
-// applies.
+// stops its step — which may take its whole stop time. So a new holder that
+// finds a run still "running" waits until that run is closed, or until the
+// earlier holder's own bound has passed since the lock was taken: its stop
+// time plus a fifth of its lease for the round trip and the reaping, as its
+// running row records them — never this holder's settings, which may be
+// shorter (a fleet with mixed leases). When that holder still heartbeats
+// its row, it waits for it up to its lease (a library step slower than its
+// stop bound). A holder that was killed leaves a "running" row and so costs
+// the bound too: nothing on the server tells a killed holder from one whose
+// server restarted. Either way the new holder then ends the earlier run's
+// step sessions (closeEarlierRuns) before its own step starts.
 func (r *runner) handover(ctx context.Context, s *session, taken time.Time) error {
 	bg := context.WithoutCancel(ctx)
 	lastBeat, logged := taken, false
 	for {
-		open, alive, err := r.earlierRun(bg, s)
+		open, err := r.earlierRun(bg, s)
 		if err != nil {
 			return err
 		}
-		if handoverDone(open != nil, alive, time.Since(taken), r.o) {
-			if open != nil {
-				r.log.Warn("starting beside a run its holder has not closed; its step has had its time to stop", "earlier", open.ID, "its_holder", open.Holder, "waited", time.Since(taken).Round(time.Millisecond))
-			}
+		if open == nil {
+			return nil
+		}
+		h := r.handoverOf(*open)
+		if handoverDone(h, time.Since(taken)) {
+			r.log.Warn("starting beside a run its holder has not closed; its step has had its time to stop", "earlier", open.ID, "its_holder", open.Holder, "waited", time.Since(taken).Round(time.Millisecond))
 			return nil
 		}
 		if !logged {
-			r.log.Info("an earlier run is still open; giving its holder time to stop its step", "earlier", open.ID, "its_holder", open.Holder, "alive", alive, "at_most", r.o.handoverBound())
+			r.log.Info("an earlier run is still open; giving its holder time to stop its step", "earlier", open.ID, "its_holder", open.Holder, "alive", h.alive, "at_most", h.bound())
 			logged = true
 		}
 		if err := sleep(ctx, 20*time.Millisecond); err != nil {
@@ -309,46 +371,73 @@ func (r *runner) handover(ctx context.Context, s *session, taken time.Time) erro
 	}
 }
 
-// handoverDone decides whether the handover wait is over: no earlier run is
-// open; or handoverBound has passed since the lock was taken and its holder
-// is not heard from; or a lease has passed.
-func handoverDone(open, alive bool, sinceTaken time.Duration, o Options) bool {
-	switch {
-	case !open:
-		return true
-	case alive:
-		return sinceTaken >= o.Lease
-	default:
-		return sinceTaken >= o.handoverBound()
-	}
+// earlierHolder is what a new holder knows of an earlier run's holder, from
+// its running row.
+type earlierHolder struct {
+	lease, stop time.Duration
+	alive       bool // it heartbeat its row within 2×its lease/5
 }
 
-// earlierRun returns the oldest run still open, and whether its holder's
-// ledger session is still heard from (never behind a transaction pooler).
-func (r *runner) earlierRun(bg context.Context, s *session) (*runningRun, bool, error) {
+// bound is how long, from taking the lock, a new holder waits for the run
+// to be closed: a live holder up to its lease, any other its stop time plus
+// a fifth of its lease.
+func (h earlierHolder) bound() time.Duration {
+	b := h.stop + h.lease/5
+	if h.alive {
+		b = max(b, h.lease)
+	}
+	return b
+}
+
+// handoverDone decides whether the handover wait is over.
+func handoverDone(h earlierHolder, sinceTaken time.Duration) bool {
+	return sinceTaken >= h.bound()
+}
+
+// handoverOf reads the earlier holder's bounds from its row. A row written
+// by a release before round 3 has none: it is given the longer of this
+// holder's lease and the default lease, and the matching stop bound.
+func (r *runner) handoverOf(run runningRun) earlierHolder {
+	h := earlierHolder{lease: max(r.o.Lease, defaultLease)}
+	h.stop = StopBound(h.lease)
+	if run.LeaseMs != nil && *run.LeaseMs > 0 {
+		h.lease = time.Duration(*run.LeaseMs) * time.Millisecond
+		h.stop = StopBound(h.lease)
+	}
+	if run.StopMs != nil && *run.StopMs >= 0 {
+		h.stop = time.Duration(*run.StopMs) * time.Millisecond
+	}
+	if run.BeatAgeMs != nil {
+		h.alive = time.Duration(*run.BeatAgeMs)*time.Millisecond < 2*h.lease/5
+	}
+	return h
+}
+
+// earlierRun returns the open run whose holder makes the handover wait
+// longest, or nil when none is open. Its holder's liveness comes from the
+// row it heartbeats, not from session names (which PostgreSQL cuts to 63
+// bytes, so that long holder names collide).
+func (r *runner) earlierRun(bg context.Context, s *session) (*runningRun, error) {
 	ctx, cancel := r.bounded(bg)
 	defer cancel()
 	runs, err := r.ledger.running(ctx, s.ledger, r.o.Name)
 	if err != nil || len(runs) == 0 {
-		return nil, false, err
+		return nil, err
 	}
-	if r.o.TransactionPooler {
-		return &runs[0], false, nil
-	}
-	for i, run := range runs {
-		alive, err := heardFrom(ctx, s.ledger, applicationName(r.key, run.Holder), run.StartedAt, r.o.fenceBound(), s.lock.PgConn().PID())
-		if err != nil || alive {
-			return &runs[i], alive, err
+	longest := 0
+	for i := range runs {
+		if r.handoverOf(runs[i]).bound() > r.handoverOf(runs[longest]).bound() {
+			longest = i
 		}
 	}
-	return &runs[0], false, nil
+	return &runs[longest], nil
 }
 
-// ledgerBeat runs a trivial statement on the ledger connection every
-// Lease/5 while the step runs and stops: pg_stat_activity.state_change of
-// that session then tells a next holder whether this one is still alive and
-// connected (see handover). Its failures matter to nobody but that reader.
-func (r *runner) ledgerBeat(ctx context.Context, conn *pgx.Conn) {
+// ledgerBeat records in the running row, every Lease/5 while the step
+// runs, that this holder is alive: its beat_at then tells a next holder
+// whether to wait for it (see handover). Its failures matter to nobody but
+// that reader.
+func (r *runner) ledgerBeat(ctx context.Context, conn *pgx.Conn, id int64) {
 	every := r.o.heartbeat()
 	for {
 		if sleep(ctx, every) != nil {
@@ -357,7 +446,7 @@ func (r *runner) ledgerBeat(ctx context.Context, conn *pgx.Conn) {
 		// Not cancelled with ctx: a statement cut short closes the
 		// connection that may still have to record an interrupted run.
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), every)
-		_, err := conn.PgConn().Exec(bctx, "").ReadAll()
+		err := r.ledger.beat(bctx, conn, id)
 		cancel()
 		if err != nil {
 			return

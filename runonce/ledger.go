@@ -93,7 +93,24 @@ CREATE TABLE IF NOT EXISTS ` + l.table + ` (
 	finished_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS runs_name_version_status_idx ON ` + l.table + ` (name, version, status);
-COMMENT ON TABLE ` + l.table + ` IS 'runonce ledger: one row per attempt at a step; see https://github.com/bloglabs/posts/tree/main/runonce'`
+COMMENT ON TABLE ` + l.table + ` IS 'runonce ledger: one row per attempt at a step; see https://github.com/bloglabs/posts/tree/main/runonce';
+` + l.migration()
+}
+
+// migration brings a ledger made by an earlier release up to date; it can
+// run any number of times. The running row records its holder's bounds and
+// heartbeat, so that a next holder judges the handover by them rather than
+// by its own settings (round 3).
+func (l ledger) migration() string {
+	return `ALTER TABLE ` + l.table + `
+	ADD COLUMN IF NOT EXISTS lease_ms bigint,
+	ADD COLUMN IF NOT EXISTS stop_ms  bigint,
+	ADD COLUMN IF NOT EXISTS beat_at  timestamptz`
+}
+
+// currentSQL says whether the ledger exists and has the latest columns.
+func (l ledger) currentSQL(param string) string {
+	return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(` + param + `) AND attname = 'beat_at' AND NOT attisdropped)`
 }
 
 func isMissingTable(err error) bool {
@@ -105,6 +122,7 @@ func isMissingTable(err error) bool {
 type probeResult struct {
 	standby bool   // pg_is_in_recovery()
 	exists  bool   // the ledger table exists
+	current bool   // with the latest columns (see migration)
 	done    bool   // (name, version) already succeeded
 	server  string // serverIdentitySQL
 }
@@ -123,7 +141,7 @@ func (l ledger) probe(ctx context.Context, conn *pgx.Conn, name, version string)
 	var p probeResult
 	if version != "" {
 		err := conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), `+serverIdentitySQL+`, EXISTS (SELECT 1 FROM `+l.table+
-			` WHERE name = $1 AND version = $2 AND status = 'succeeded')`, name, version).Scan(&p.standby, &p.server, &p.done)
+			` WHERE name = $1 AND version = $2 AND status = 'succeeded'), `+l.currentSQL("$3"), name, version, l.schema+".runs").Scan(&p.standby, &p.server, &p.done, &p.current)
 		if err == nil {
 			p.exists = true
 			return p, nil
@@ -132,7 +150,7 @@ func (l ledger) probe(ctx context.Context, conn *pgx.Conn, name, version string)
 			return p, fmt.Errorf("read ledger: %w", err)
 		}
 	}
-	err := conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), `+serverIdentitySQL+`, to_regclass($1) IS NOT NULL`, l.schema+".runs").Scan(&p.standby, &p.server, &p.exists)
+	err := conn.QueryRow(ctx, `SELECT pg_is_in_recovery(), `+serverIdentitySQL+`, to_regclass($1) IS NOT NULL, `+l.currentSQL("$1"), l.schema+".runs").Scan(&p.standby, &p.server, &p.exists, &p.current)
 	if err != nil {
 		return p, fmt.Errorf("check server: %w", err)
 	}
@@ -148,16 +166,17 @@ func serverIdentity(ctx context.Context, conn *pgx.Conn) (string, error) {
 	return id, nil
 }
 
-// ensure creates the ledger unless it exists, under a transaction-scoped
-// advisory lock taken by polling (never blocking: see the package doc).
+// ensure creates the ledger, or brings an earlier release's up to date,
+// unless it is current, under a transaction-scoped advisory lock taken by
+// polling (never blocking: see the package doc).
 func (l ledger) ensure(ctx context.Context, conn *pgx.Conn) error {
 	key := strconv.FormatInt(ddlKey(l.schema), 10)
 	for {
-		var exists bool
-		if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, l.schema+".runs").Scan(&exists); err != nil {
+		var current bool
+		if err := conn.QueryRow(ctx, `SELECT `+l.currentSQL("$1"), l.schema+".runs").Scan(&current); err != nil {
 			return fmt.Errorf("check ledger: %w", err)
 		}
-		if exists {
+		if current {
 			return nil
 		}
 		got, err := tryXactLock(ctx, conn, "", key)
@@ -213,15 +232,23 @@ type abandonedRun struct {
 	Holder string
 }
 
-// runningRun is a ledger row still marked running.
+// runningRun is a ledger row still marked running, with what its holder
+// recorded about itself: its lease and the time its step has to stop (NULL
+// in rows of releases before round 3), and how long ago it last
+// heartbeat its row, by the server's clock.
 type runningRun struct {
 	ID        int64
 	Holder    string
 	StartedAt time.Time
+	LeaseMs   *int64
+	StopMs    *int64
+	BeatAgeMs *int64
 }
 
 func (l ledger) running(ctx context.Context, conn *pgx.Conn, name string) ([]runningRun, error) {
-	rows, err := conn.Query(ctx, `SELECT id, holder, started_at FROM `+l.table+` WHERE name = $1 AND status = 'running' ORDER BY id`, name)
+	rows, err := conn.Query(ctx, `SELECT id, holder, started_at, lease_ms, stop_ms,
+		(extract(epoch FROM clock_timestamp() - beat_at) * 1000)::bigint
+		FROM `+l.table+` WHERE name = $1 AND status = 'running' ORDER BY id`, name)
 	if err != nil {
 		return nil, fmt.Errorf("read running runs: %w", err)
 	}
@@ -232,49 +259,57 @@ func (l ledger) running(ctx context.Context, conn *pgx.Conn, name string) ([]run
 	return out, nil
 }
 
-// heardFrom says whether a session named appName (see applicationName) that
-// was connected before since, other than ours (exclude, and this one), ran a
-// statement within the last d: its holder's ledger heartbeat. PostgreSQL
-// hides backend_start and state_change of other roles' sessions from a role
-// without pg_read_all_stats; such a session, still connected under that
-// name, counts as heard from: the wait it causes is bounded (see handover).
-func heardFrom(ctx context.Context, conn *pgx.Conn, appName string, since time.Time, d time.Duration, exclude uint32) (bool, error) {
-	var n int
-	err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE application_name = $1 AND pid <> pg_backend_pid() AND pid <> $3
-		  AND (backend_start IS NULL OR backend_start <= $2)
-		  AND (state_change IS NULL OR state_change > clock_timestamp() - $4::bigint * interval '1 millisecond')`,
-		appName, since, int64(exclude), d.Milliseconds()).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("read sessions: %w", err)
-	}
-	return n > 0, nil
-}
-
-// markAbandoned closes the rows of holders that died mid-run. Only the lock's
-// holder calls it, so no live holder's row can be among them.
-func (l ledger) markAbandoned(ctx context.Context, conn *pgx.Conn, name string) ([]abandonedRun, error) {
-	rows, err := conn.Query(ctx, `UPDATE `+l.table+` SET status = 'abandoned', finished_at = clock_timestamp(),
+// markAbandoned ends the step sessions of earlier runs of the step (those
+// whose application_name matches pattern, see stepAppName), waiting up to
+// waitMs for each to exit, and closes the rows of holders that died
+// mid-run — in one statement, the one a new holder sends anyway. Only the
+// lock's holder calls it, so no live holder's row can be among them. The
+// sessions are ended first: a step transaction that holds its row FOR
+// SHARE (Fence) would otherwise hold the UPDATE back.
+func (l ledger) markAbandoned(ctx context.Context, conn *pgx.Conn, name, pattern string, waitMs int64, pg14 bool) ([]abandonedRun, ended, error) {
+	var e ended
+	var ids []int64
+	var holders []string
+	err := conn.QueryRow(ctx, `WITH ended AS MATERIALIZED (`+endSessionsSQL("$2", "$3", pg14)+`),
+	ab AS (UPDATE `+l.table+` SET status = 'abandoned', finished_at = clock_timestamp(),
 		error = coalesce(error, 'holder vanished while running (killed, or lost its connection)')
-		WHERE name = $1 AND status = 'running' RETURNING id, holder`, name)
+		WHERE name = $1 AND status = 'running' AND (SELECT found FROM ended) >= 0 RETURNING id, holder)
+	SELECT e.found, e.left_over, e.not_ours, ARRAY(SELECT id FROM ab ORDER BY id), ARRAY(SELECT holder FROM ab ORDER BY id) FROM ended e`,
+		name, pattern, waitMs).Scan(&e.found, &e.left, &e.notOurs, &ids, &holders)
 	if err != nil {
-		return nil, fmt.Errorf("mark abandoned runs: %w", err)
+		return nil, e, fmt.Errorf("mark abandoned runs: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[abandonedRun])
-	if err != nil {
-		return nil, fmt.Errorf("mark abandoned runs: %w", err)
+	out := make([]abandonedRun, len(ids))
+	for i := range ids {
+		out[i] = abandonedRun{ID: ids[i], Holder: holders[i]}
 	}
-	return out, nil
+	return out, e, nil
 }
 
-func (l ledger) start(ctx context.Context, conn *pgx.Conn, name, version, holder string) (int64, error) {
+// runBounds is what a holder records about itself in its running row.
+type runBounds struct {
+	lease, stop time.Duration
+}
+
+func (l ledger) start(ctx context.Context, conn *pgx.Conn, name, version, holder string, b runBounds) (int64, error) {
 	var id int64
-	err := conn.QueryRow(ctx, `INSERT INTO `+l.table+` (name, version, holder, status)
-		VALUES ($1, $2, $3, 'running') RETURNING id`, name, nullable(version), holder).Scan(&id)
+	err := conn.QueryRow(ctx, `INSERT INTO `+l.table+` (name, version, holder, status, lease_ms, stop_ms, beat_at)
+		VALUES ($1, $2, $3, 'running', $4, $5, clock_timestamp()) RETURNING id`,
+		name, nullable(version), holder, b.lease.Milliseconds(), b.stop.Milliseconds()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record run: %w", err)
 	}
 	return id, nil
+}
+
+// beat records that the holder of run id is alive. A step transaction that
+// holds the row (Fence) must not hold the holder back: the beat is then
+// skipped, which only makes a next holder's handover wait shorter, never
+// an overlap (the wait for a live holder is the longer one).
+func (l ledger) beat(ctx context.Context, conn *pgx.Conn, id int64) error {
+	_, err := conn.Exec(ctx, `UPDATE `+l.table+` SET beat_at = clock_timestamp()
+		WHERE id = (SELECT id FROM `+l.table+` WHERE id = $1 AND status = 'running' FOR NO KEY UPDATE SKIP LOCKED)`, id)
+	return err
 }
 
 // state reads one run's state.
@@ -286,33 +321,43 @@ func (l ledger) state(ctx context.Context, conn *pgx.Conn, id int64) (RunState, 
 	return st, nil
 }
 
-// finish records the outcome on conn, outside the lock's transaction: for a
-// holder whose lock is already gone.
-func (l ledger) finish(ctx context.Context, conn *pgx.Conn, id int64, status RunState, exitCode *int, errText string) error {
-	_, err := conn.Exec(ctx, `UPDATE `+l.table+` SET status = $2, exit_code = $3, error = $4, finished_at = clock_timestamp() WHERE id = $1`,
-		id, status, exitCode, nullable(errText))
+// finish ends the step's sessions (pattern, see endSessionsSQL) and records
+// the outcome on conn, outside the lock's transaction: for a holder whose
+// lock is already gone. One statement.
+func (l ledger) finish(ctx context.Context, conn *pgx.Conn, id int64, status RunState, exitCode *int, errText, pattern string, waitMs int64, pg14 bool) (ended, error) {
+	var e ended
+	err := conn.QueryRow(ctx, `WITH ended AS MATERIALIZED (`+endSessionsSQL("$5", "$6", pg14)+`),
+	up AS (UPDATE `+l.table+` SET status = $2, exit_code = $3, error = $4, finished_at = clock_timestamp()
+		WHERE id = $1 AND (SELECT found FROM ended) >= 0 RETURNING id)
+	SELECT e.found, e.left_over, e.not_ours FROM ended e LEFT JOIN up ON true`,
+		id, status, exitCode, nullable(errText), pattern, waitMs).Scan(&e.found, &e.left, &e.notOurs)
 	if err != nil {
-		return fmt.Errorf("record result: %w", err)
+		return e, fmt.Errorf("record result: %w", err)
 	}
-	return nil
+	return e, nil
 }
 
-// finishAndRelease records the outcome inside the lock's transaction,
-// announces it, and commits: one round trip, and the lock is released only
-// together with the result.
-func (l ledger) finishAndRelease(ctx context.Context, conn *pgx.Conn, id int64, status RunState, exitCode *int, errText, channel, payload string) error {
+// finishAndRelease ends the step's sessions, records the outcome inside the
+// lock's transaction, announces it, and commits: one round trip, and the
+// lock is released only together with the result, after the step's sessions
+// are gone.
+func (l ledger) finishAndRelease(ctx context.Context, conn *pgx.Conn, id int64, status RunState, exitCode *int, errText, channel, payload, pattern string, waitMs int64, pg14 bool) (ended, error) {
+	var e ended
 	b := &pgx.Batch{}
+	b.Queue(endSessionsSQL("$1", "$2", pg14), pattern, waitMs).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&e.found, &e.left, &e.notOurs)
+	})
 	b.Queue(`UPDATE `+l.table+` SET status = $2, exit_code = $3, error = $4, finished_at = clock_timestamp() WHERE id = $1`,
 		id, status, exitCode, nullable(errText))
 	b.Queue(`SELECT pg_notify($1, $2)`, channel, payload)
 	b.Queue(`COMMIT`)
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("record result: %w", err)
+		return e, fmt.Errorf("record result: %w", err)
 	}
 	if conn.PgConn().TxStatus() != 'I' {
-		return fmt.Errorf("record result: transaction still open after COMMIT (status %c)", conn.PgConn().TxStatus())
+		return e, fmt.Errorf("record result: transaction still open after COMMIT (status %c)", conn.PgConn().TxStatus())
 	}
-	return nil
+	return e, nil
 }
 
 func nullable(s string) *string {

@@ -32,10 +32,16 @@ type Options struct {
 	// Lease is how long the server keeps the lock of a holder it no longer
 	// hears from (idle_in_transaction_session_timeout). The holder heartbeats
 	// every Lease/5 and stops the step at most 2×Lease/5 after the last
-	// answered heartbeat; the step then has 3×Lease/5 to stop. While
-	// waiting, a statement unanswered for a Lease starts the attempt over on
-	// new connections. Defaults to 15 seconds; at least 1 second.
+	// answered heartbeat; the step then has StopGrace (at most
+	// StopBound(Lease) = Lease/2) to stop. While waiting, a statement
+	// unanswered for a Lease starts the attempt over on new connections.
+	// Defaults to 15 seconds; at least 1 second.
 	Lease time.Duration
+	// StopGrace is how long the step takes, at most, to stop once its
+	// context is cancelled (the CLI's --kill-grace). It is recorded in the
+	// running row: a next holder that finds the run open waits that long
+	// (plus Lease/5) for it. Defaults to StopBound(Lease); at most that.
+	StopGrace time.Duration
 	// TransactionPooler says the connection goes through PgBouncer (or
 	// another pooler) in transaction mode. LISTEN does not work there, so
 	// waiters only poll. Exclusion holds either way.
@@ -71,6 +77,10 @@ func (o Options) withDefaults() (Options, error) {
 		return invalid("timeouts cannot be negative")
 	case o.Lease != 0 && o.Lease < time.Second:
 		return invalid("lease %v is too short: at least 1s (heartbeats run every lease/5)", o.Lease)
+	case o.StopGrace < 0:
+		return invalid("stop grace %v is negative", o.StopGrace)
+	case o.StopGrace > StopBound(o.Lease):
+		return invalid("stop grace %v leaves no margin under lease %v: at most %v (lease/2)", o.StopGrace, o.Lease, StopBound(o.Lease))
 	}
 	if o.Schema == "" {
 		o.Schema = defaultSchema
@@ -93,6 +103,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Lease == 0 {
 		o.Lease = defaultLease
+	}
+	if o.StopGrace == 0 {
+		o.StopGrace = StopBound(o.Lease)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -122,16 +135,13 @@ func (o Options) fenceBound() time.Duration { return 2 * o.heartbeat() }
 // a holder cut off from the server cancels its step at most 2×lease/5 after
 // its last answered heartbeat, and the server frees the lock at lease, so
 // lease/2 leaves lease/10 for the stop to be seen. The CLI refuses a
-// --kill-grace above it.
-func StopBound(lease time.Duration) time.Duration { return lease / 2 }
-
-// handoverBound is how long a new holder that finds an earlier run still
-// open waits, counted from taking the lock, before it starts its own step:
-// the earlier holder hears that its session ended one round trip after the
-// lock was freed (it waits on that connection), and its step then has
-// StopBound to stop. The rest, up to 3×lease/5 + lease/10, is the margin for
-// that round trip and for the step's exit to be reaped.
-func (o Options) handoverBound() time.Duration { return 3*o.Lease/5 + o.Lease/10 }
+// --kill-grace above it. A zero lease is the default lease, as in Options.
+func StopBound(lease time.Duration) time.Duration {
+	if lease == 0 {
+		lease = defaultLease
+	}
+	return lease / 2
+}
 
 // Sentinel errors. Callers branch on them with errors.Is; the CLI maps each to
 // its own exit code and adds the flag to change. Their texts state facts.

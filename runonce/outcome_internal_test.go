@@ -68,24 +68,37 @@ func (e *wrapErr) Error() string { return "stopped" }
 func (e *wrapErr) ExitCode() int { return e.code }
 func (e *wrapErr) Unwrap() error { return e.err }
 
-// handoverDone decides when a new holder may start beside an open run.
-func TestHandoverDone(t *testing.T) {
-	o := Options{Lease: 10 * time.Second} // handover bound 7 s
+// The handover's bound comes from the earlier holder's running row, never
+// from the new holder's options (issue 17 item 2): a holder with a 6 s
+// lease whose step takes up to 3 s to stop is waited for 4.2 s, whatever
+// the new holder's lease; a live one up to its lease.
+func TestHandoverBoundFromTheRow(t *testing.T) {
+	r := &runner{o: Options{Lease: 2 * time.Second}}
+	ms := func(d time.Duration) *int64 { v := d.Milliseconds(); return &v }
 	for _, tc := range []struct {
-		open, alive bool
-		since       time.Duration
-		want        bool
+		name  string
+		run   runningRun
+		since time.Duration
+		want  bool
 	}{
-		{false, false, 0, true},
-		{true, false, 0, false},
-		{true, false, 6900 * time.Millisecond, false},
-		{true, false, 7 * time.Second, true},
-		{true, true, 7 * time.Second, false},
-		{true, true, 10 * time.Second, true},
+		{"dead holder, its stop time not over", runningRun{LeaseMs: ms(6 * time.Second), StopMs: ms(3 * time.Second)}, 4100 * time.Millisecond, false},
+		{"dead holder, its stop time over", runningRun{LeaseMs: ms(6 * time.Second), StopMs: ms(3 * time.Second)}, 4200 * time.Millisecond, true},
+		{"live holder, within its lease", runningRun{LeaseMs: ms(6 * time.Second), StopMs: ms(3 * time.Second), BeatAgeMs: ms(time.Second)}, 5900 * time.Millisecond, false},
+		{"live holder, its lease over", runningRun{LeaseMs: ms(6 * time.Second), StopMs: ms(3 * time.Second), BeatAgeMs: ms(time.Second)}, 6 * time.Second, true},
+		{"stale beat is not alive", runningRun{LeaseMs: ms(6 * time.Second), StopMs: ms(3 * time.Second), BeatAgeMs: ms(2400 * time.Millisecond)}, 4200 * time.Millisecond, true},
+		{"row of an earlier release: the default lease", runningRun{}, 8 * time.Second, false},
+		{"row of an earlier release: the default lease over", runningRun{}, 10500 * time.Millisecond, true},
 	} {
-		if got := handoverDone(tc.open, tc.alive, tc.since, o); got != tc.want {
-			t.Errorf("handoverDone(open=%v, alive=%v, %v) = %v, want %v", tc.open, tc.alive, tc.since, got, tc.want)
+		if got := handoverDone(r.handoverOf(tc.run), tc.since); got != tc.want {
+			t.Errorf("%s: handoverDone(%v) = %v, want %v", tc.name, tc.since, got, tc.want)
 		}
+	}
+}
+
+// StopBound(0) is the default lease's (issue 17 item 5).
+func TestStopBoundOfZeroLease(t *testing.T) {
+	if got, want := StopBound(0), 7500*time.Millisecond; got != want {
+		t.Errorf("StopBound(0) = %v, want %v", got, want)
 	}
 }
 

@@ -97,6 +97,7 @@ type session struct {
 	ledger, lock *pgx.Conn
 	server       string // serverIdentitySQL of the ledger connection
 	listening    bool
+	pg14         bool // the server ends sessions and waits (pg_terminate_backend with a timeout)
 }
 
 func (s *session) close(ctx context.Context) {
@@ -163,7 +164,7 @@ func (r *runner) attempt(ctx, waitCtx context.Context, fn func(context.Context) 
 	if p.done {
 		return r.skipped("already succeeded")
 	}
-	if err := r.openLock(waitCtx, s, p.exists); err != nil {
+	if err := r.openLock(waitCtx, s, p.current); err != nil {
 		return Result{}, err
 	}
 	got, err := r.waitForLock(waitCtx, s)
@@ -182,6 +183,7 @@ func (r *runner) openLedger(waitCtx context.Context, s *session) (probeResult, e
 	if s.ledger, err = connect(waitCtx, r.cfg, r.log, false); err != nil {
 		return probeResult{}, err
 	}
+	s.pg14 = serverVersion(s.ledger) >= 140000
 	sctx, cancel := r.bounded(waitCtx)
 	p, err := r.ledger.probe(sctx, s.ledger, r.o.Name, r.o.Version)
 	cancel()
@@ -197,7 +199,7 @@ func (r *runner) openLedger(waitCtx context.Context, s *session) (probeResult, e
 
 // openLock opens the lock's connection, checks that it reached the ledger's
 // server, creates the ledger if needed and LISTENs for the holder's word.
-func (r *runner) openLock(waitCtx context.Context, s *session, ledgerExists bool) error {
+func (r *runner) openLock(waitCtx context.Context, s *session, ledgerCurrent bool) error {
 	// Both connections or none: holding one while retrying the other lets a
 	// full server (max_connections) deadlock a fleet that each hold one.
 	// Behind a session pooler "connected" does not yet mean a server
@@ -216,7 +218,7 @@ func (r *runner) openLock(waitCtx context.Context, s *session, ledgerExists bool
 	if err := r.sameServer(waitCtx, s); err != nil {
 		return err
 	}
-	if !ledgerExists {
+	if !ledgerCurrent {
 		sctx, cancel := r.bounded(waitCtx)
 		err := r.ledger.ensure(sctx, s.ledger)
 		cancel()
@@ -350,7 +352,7 @@ func (r *runner) pause(ctx context.Context, s *session, d time.Duration) (string
 		if err != nil {
 			return "", err
 		}
-		if n.Channel == r.channel {
+		if n != nil && n.Channel == r.channel {
 			return n.Payload, nil
 		}
 		// Another channel (the caller's connection config may LISTEN on

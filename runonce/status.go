@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Run is one ledger row: one attempt at a step.
@@ -79,10 +80,12 @@ func ReadStatus(ctx context.Context, cfg *pgx.ConnConfig, opts StatusOptions) ([
 	}
 	cctx, cancel := context.WithTimeout(ctx, statusConnectWait)
 	defer cancel()
-	conn, err := connect(cctx, connConfig(cfg, o), o.Logger, false)
+	conn, err := statusConnect(cctx, connConfig(cfg, o), o)
 	if err != nil {
 		if errors.Is(err, ErrWaitTimeout) {
-			if ctx.Err() != nil {
+			// A caller's own deadline (the CLI's 30 s) is the server
+			// not answering, not an interruption.
+			if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return nil, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 			}
 			return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
@@ -146,8 +149,10 @@ func readStep(ctx context.Context, conn *pgx.Conn, l ledger, exists bool, schema
 			l.pid IS NOT NULL
 		FROM pg_stat_activity a
 		LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+			AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			AND l.classid = $2::bigint::oid AND l.objid = $3::bigint::oid AND l.objsubid = 1
 		WHERE (starts_with(a.application_name, $1) OR l.pid IS NOT NULL) AND a.pid <> pg_backend_pid()
+		  AND a.datname = current_database()
 		ORDER BY a.backend_start`,
 		applicationName(st.Key, ""), int64(st.ClassID), int64(st.ObjID))
 	if err != nil {
@@ -192,4 +197,27 @@ func waitersOnly(holder *Session, sessions []Session) []Session {
 		}
 	}
 	return out
+}
+
+// statusConnect connects for ReadStatus, retrying only a server that is
+// full or starting (it answers, and will let us in): one that does not
+// answer is reported at once, not after the whole wait.
+func statusConnect(ctx context.Context, cfg *pgx.ConnConfig, o Options) (*pgx.Conn, error) {
+	for {
+		conn, err := connect(ctx, cfg, o.Logger, true)
+		if err == nil || !errors.Is(err, errRetry) {
+			return conn, err
+		}
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || (pgErr.Code != sqlTooManyConnections && pgErr.Code != sqlCannotConnectNow) {
+			var ce *connectError
+			if errors.As(err, &ce) {
+				return nil, fmt.Errorf("%w: %w", ErrUnavailable, ce)
+			}
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if err := sleep(ctx, jitter(200*time.Millisecond)); err != nil {
+			return nil, fmt.Errorf("%w (the database did not answer in time): %w", ErrWaitTimeout, pgErr)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -465,6 +466,22 @@ func TestHotStandbyRefused(t *testing.T) {
 	}
 	if ev := w.events(); len(ev) == 0 {
 		t.Error("standby,primary DSN: the step did not run")
+	}
+
+	// Issue 17 item 3: a DSN listing a primary that is down and then a
+	// standby — a failover in progress — is retried within --wait-timeout
+	// (exit 75 when nothing comes up), not refused at once with 77.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	downPort := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close() // nothing listens there now: the primary is down
+	failover := fmt.Sprintf("postgres://app:%s@127.0.0.1:%d,127.0.0.1:%d/%s?sslmode=disable", appPassword, downPort, sb.Port(), testDB)
+	r = w.spawn(spawn{holder: "pod-2", dsn: failover, waitTimeout: 2 * time.Second})
+	<-r.done
+	if r.code != exitWaitTimeout {
+		t.Errorf("down primary, standby DSN: exit = %d, want %d (retried until --wait-timeout):\n%s", r.code, exitWaitTimeout, r.out.String())
 	}
 }
 

@@ -5,6 +5,7 @@ package faults
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -116,6 +117,11 @@ func stepMain(args []string) int {
 		fmt.Fprintf(f, "%d %s %s %d %s\n", time.Now().UnixNano(), kind, holder, os.Getpid(), detail)
 		f.Close()
 	}
+	// Catch the signals first: a SIGTERM that came between the start event
+	// and signal.Notify killed the step silently, and the soak took it
+	// for a step that never started (on a machine at load 80).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	excl, err := os.OpenFile(filepath.Join(dir, "excl"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "step:", err)
@@ -126,8 +132,8 @@ func stepMain(args []string) int {
 		log("overlap", "flock:"+strings.ReplaceAll(err.Error(), " ", "_"))
 	}
 	log("start", mode)
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	stopWrites := startWrites(log)
+	defer stopWrites()
 	go func() {
 		for s := range sigs {
 			log("term", s.String())
@@ -165,27 +171,93 @@ func stepMain(args []string) int {
 		}
 		time.Sleep(d)
 	case "cic":
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		time.Sleep(d) // let the waiters poll
-		c, err := pgx.Connect(ctx, os.Getenv("RUNONCE_DSN"))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "step: connect:", err)
-			log("end", "fail")
-			return 2
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(ctx, "CREATE INDEX CONCURRENTLY items_id_idx ON items (id)"); err != nil {
-			fmt.Fprintln(os.Stderr, "step: cic:", err)
-			log("end", "fail")
-			return 2
+		if code := stepCIC(d, log); code != 0 {
+			return code
 		}
 	default:
 		fmt.Fprintln(os.Stderr, "step: unknown mode", mode)
 		return 99
 	}
+	stopWrites()
 	log("end", "ok")
 	return 0
+}
+
+// stepCIC is the cic mode: (re)build an index concurrently, as a migration
+// would, after a run that left an invalid one. The index expression is
+// $RUNONCE_FAULTS_CIC_EXPR (default: id).
+func stepCIC(d time.Duration, log func(kind, detail string)) int {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	time.Sleep(d) // let the waiters poll
+	c, err := pgx.Connect(ctx, os.Getenv("RUNONCE_DSN"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "step: connect:", err)
+		log("end", "fail")
+		return 2
+	}
+	defer c.Close(context.Background())
+	expr := cmp.Or(os.Getenv("RUNONCE_FAULTS_CIC_EXPR"), "id")
+	for _, q := range []string{"DROP INDEX CONCURRENTLY IF EXISTS items_id_idx", "CREATE INDEX CONCURRENTLY items_id_idx ON items ((" + expr + "))"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			fmt.Fprintln(os.Stderr, "step: cic:", err)
+			log("end", "fail")
+			return 2
+		}
+	}
+	return 0
+}
+
+// writesEnv names the table the step writes to from its own session while
+// it runs (the soak's server-side oracle); writesDSNEnv the DSN it writes
+// through (default RUNONCE_DSN).
+const (
+	writesEnv    = "RUNONCE_FAULTS_WRITES"
+	writesDSNEnv = "RUNONCE_FAULTS_WRITES_DSN"
+)
+
+// startWrites writes, from one session of its own, a row every ~50 ms
+// with the session's application_name (the run's identity runonce gave
+// the step through PGAPPNAME) and the server's clock_timestamp() taken
+// after a 50 ms sleep inside the statement: the moment just before its
+// commit, and a statement always in flight, as a migration's is. A write
+// that fails (runonce ended the session) ends the writes; the step goes
+// on. The returned func stops the writes and waits for the one in flight
+// (at most a second).
+func startWrites(log func(kind, detail string)) func() {
+	table := os.Getenv(writesEnv)
+	if table == "" {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := pgx.Connect(ctx, cmp.Or(os.Getenv(writesDSNEnv), os.Getenv("RUNONCE_DSN")))
+		if err != nil {
+			log("nowrite", strings.ReplaceAll(err.Error(), " ", "_"))
+			return
+		}
+		defer c.Close(context.Background())
+		for ctx.Err() == nil {
+			_, err := c.Exec(context.Background(), "INSERT INTO "+table+` SELECT CASE WHEN current_setting('application_name') LIKE 'runonce-step/%' THEN current_setting('application_name')
+				ELSE 'untagged pid ' || pg_backend_pid() END, clock_timestamp() FROM pg_sleep(0.05)`)
+			if err != nil {
+				log("fenced", "write_failed")
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+			}
+		})
+	}
 }
 
 // world is one case's PostgreSQL, step name and replicas.
@@ -908,4 +980,146 @@ func lockHolderPID(ctx context.Context, conn *pgx.Conn, name string) (int, error
 		  AND classid = $1::bigint::oid AND objid = $2::bigint::oid`,
 		int64(uint64(key)>>32), int64(uint32(uint64(key)))).Scan(&pid)
 	return pid, err
+}
+
+// writesTable creates the table the steps write to (see startWrites) and
+// returns the environment that makes them write there.
+func (w *world) writesTable(table, dsn string) []string {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, w.admin)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE TABLE "+table+" (run text, at timestamptz); ALTER TABLE "+table+" OWNER TO app"); err != nil {
+		w.t.Fatal(err)
+	}
+	env := []string{writesEnv + "=" + table}
+	if dsn != "" {
+		env = append(env, writesDSNEnv+"="+dsn)
+	}
+	return env
+}
+
+// writeProblems is the server-side oracle: from the rows the steps wrote
+// through their own sessions, no two runs' writes interleave, and none
+// landed after the version was recorded succeeded. It first waits (10 s at
+// most) until no step session of the step is left on the server.
+func (w *world) writeProblems(table string, runs []runonce.Run) []string {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, w.admin)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var p []string
+	pattern := fmt.Sprintf("runonce-step/%016x/%%", uint64(runonce.LockKey("", w.name)))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE $1`, pattern).Scan(&n); err != nil {
+			w.t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			p = append(p, fmt.Sprintf("DB LEFTOVER: %d step sessions still on the server 10 s after every replica exited", n))
+			break
+		}
+	}
+	type span struct {
+		run        string
+		first, end time.Time
+		n          int
+	}
+	rows, err := conn.Query(ctx, `SELECT run, min(at), max(at), count(*) FROM `+table+` GROUP BY run ORDER BY min(at)`)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	spans, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (span, error) {
+		var s span
+		return s, r.Scan(&s.run, &s.first, &s.end, &s.n)
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var latest span
+	for i, s := range spans {
+		if strings.HasPrefix(s.run, "untagged") {
+			p = append(p, fmt.Sprintf("DB UNTAGGED: %d writes by a session named %q, not the run's identity", s.n, s.run))
+		}
+		if i > 0 && s.first.Before(latest.end) {
+			p = append(p, fmt.Sprintf("DB OVERLAP: run %s wrote at %s, %v before run %s's last write", s.run, s.first.Format("15:04:05.000"), latest.end.Sub(s.first).Round(time.Millisecond), latest.run))
+		}
+		if s.end.After(latest.end) {
+			latest = s
+		}
+	}
+	for _, r := range runs {
+		if r.Status != runonce.RunStateSucceeded || r.FinishedAt == nil {
+			continue
+		}
+		var late int
+		var last *time.Time
+		if err := conn.QueryRow(ctx, `SELECT count(*), max(at) FROM `+table+` WHERE at > $1`, *r.FinishedAt).Scan(&late, &last); err != nil {
+			w.t.Fatal(err)
+		}
+		if late > 0 {
+			p = append(p, fmt.Sprintf("DB LATE WRITE: %d writes committed after run %d was recorded succeeded, the last %v after", late, r.ID, last.Sub(*r.FinishedAt).Round(time.Millisecond)))
+		}
+	}
+	return p
+}
+
+// exec runs sql as the superuser.
+func (w *world) exec(sql string) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, w.admin)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		w.t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// waitQuery waits (at most within) until a session runs a statement LIKE
+// pattern; it reports whether one did.
+func (w *world) waitQuery(pattern string, within time.Duration) bool {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within+10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, w.admin)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`, pattern).Scan(&n); err != nil {
+			w.t.Fatal(err)
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// stepPID is the pid of holder's step process (its process group), from its
+// start event; 0 when it has not started.
+func stepPID(w *world, holder string) int {
+	for _, e := range w.events() {
+		if e.kind == "start" && e.holder == holder {
+			return e.pid
+		}
+	}
+	return 0
 }

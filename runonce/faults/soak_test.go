@@ -53,10 +53,14 @@ const (
 	faultDownAtStart   fault = "down at start"
 	faultFailOnce      fault = "step fails once"
 	faultFailAlways    fault = "step always fails"
+	faultFreeze        fault = "SIGSTOP holder > lease"
+	faultMixed         fault = "mixed leases, holder's sessions ended"
+	faultCICKill       fault = "SIGKILL holder mid-CIC"
 )
 
 var allFaults = []fault{faultNone, faultKill, faultTerm, faultPartition, faultPartitionWait, faultTerminate,
-	faultRestartFast, faultRestartImm, faultDownAtStart, faultFailOnce, faultFailAlways}
+	faultRestartFast, faultRestartImm, faultDownAtStart, faultFailOnce, faultFailAlways,
+	faultFreeze, faultMixed, faultCICKill}
 
 // trialResult is one trial's outcome.
 type trialResult struct {
@@ -66,9 +70,16 @@ type trialResult struct {
 	lease    time.Duration
 	overlaps int // two steps alive at once
 	doubles  int // a step started after a recorded success
-	reruns   int // a success its holder could not record, run again after (documented)
-	hangs    int
-	errors   int
+	// The server-side oracle: two runs' writes interleaved; a write
+	// committed after the recorded success.
+	dbOverlaps, dbLate int
+	// frozen: two step processes alive at once because the earlier one's
+	// runonce was frozen (SIGSTOP) past its lease: documented, not counted
+	// as overlaps; the server-side oracle must still be clean.
+	frozen int
+	reruns int // a success its holder could not record, run again after (documented)
+	hangs  int
+	errors int
 	// crashed: PgBouncer died during the trial (a bug of PgBouncer 1.18,
 	// see poolerCrash); the trial's other errors are the outage's, not
 	// runonce's, and are not counted. Overlaps, doubles and hangs are.
@@ -95,6 +106,9 @@ func TestSoak(t *testing.T) {
 		seed = uint64(time.Now().UnixNano())
 	}
 	t.Logf("soak: %d trials, seed %d (rerun with -soak.seed=%d)", *soakTrials, seed, seed)
+	if f := os.Getenv("RUNONCE_SOAK_FAULT"); f != "" {
+		t.Logf("only trials of fault %q (RUNONCE_SOAK_FAULT)", f)
+	}
 	srv := startServer(t, 0)
 	var bouncer *pgtemp.PgBouncer
 	if _, err := pgtemp.FindPgBouncer(); err == nil {
@@ -118,6 +132,9 @@ func TestSoak(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
 		f := allFaults[rng.IntN(len(allFaults))]
 		pooled := bouncer != nil && rng.IntN(4) == 0
+		if only := os.Getenv("RUNONCE_SOAK_FAULT"); only != "" && string(f) != only {
+			continue
+		}
 		var r trialResult
 		ran := false
 		t.Run(fmt.Sprintf("%03d %s", i, f), func(t *testing.T) {
@@ -174,8 +191,24 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 	lease := time.Duration(1+rng.IntN(3)) * time.Second
 	n := 5 + rng.IntN(16)
 	stepTime := time.Duration(300+rng.IntN(1700)) * time.Millisecond
+	if f == faultMixed {
+		lease = 6 * time.Second // the longest of the fleet's leases, for the deadlines
+	}
 	w := newWorld(t, worldOptions{srv: srv, name: fmt.Sprintf("soak%03d", i), version: "v1", lease: lease})
 	res := trialResult{fault: f, pooled: pooled, replicas: n, lease: lease}
+	// The steps write through their own sessions; through PgBouncer in
+	// transaction mode a session's name is not its own, so pooled trials'
+	// steps write directly (the lock and ledger still go through it).
+	table, writeDSN := fmt.Sprintf("soak_writes_%03d", i), ""
+	if pooled {
+		writeDSN = dsnAs(srv.Port(), "app", appPassword)
+	}
+	stepEnv := w.writesTable(table, writeDSN)
+	if f == faultCICKill {
+		stepEnv = append(stepEnv, "RUNONCE_FAULTS_CIC_EXPR=slow_id(id)")
+		w.exec("DROP TABLE IF EXISTS items; CREATE TABLE items (id int); INSERT INTO items SELECT generate_series(1, 5000); ALTER TABLE items OWNER TO app; " +
+			"CREATE OR REPLACE FUNCTION slow_id(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 FROM pg_sleep(0.0002)'")
+	}
 
 	target := fmt.Sprintf("127.0.0.1:%d", srv.Port())
 	var flags []string
@@ -189,6 +222,8 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 		mode = "failonce"
 	case faultFailAlways:
 		mode = "fail"
+	case faultCICKill:
+		mode = "cic"
 	}
 	// Each replica through a proxy of its own, so any one can be cut off.
 	proxies := make(map[string]*netfault.Proxy, n)
@@ -203,12 +238,19 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 		w.mu.Unlock()
 		h := fmt.Sprint("pod-", j)
 		proxies[h] = p
-		specs[j] = spawn{holder: h, dsn: dsnAs(p.Port(), "app", appPassword), flags: flags, mode: mode, stepTime: stepTime}
-		if f == faultTerminate || f == faultRestartFast || f == faultRestartImm {
+		specs[j] = spawn{holder: h, dsn: dsnAs(p.Port(), "app", appPassword), flags: flags, mode: mode, stepTime: stepTime, env: slices.Clone(stepEnv)}
+		switch f {
+		case faultTerminate, faultRestartFast, faultRestartImm:
 			// A step that takes its time to stop (issue 10 item 6): the
 			// largest kill grace, lease/2, of which it uses 80%.
 			specs[j].flags = append(append([]string{}, flags...), "--kill-grace", (lease / 2).String())
-			specs[j].env = []string{stopTimeEnv + "=" + (lease * 2 / 5).String()}
+			specs[j].env = append(specs[j].env, stopTimeEnv+"="+(lease*2/5).String())
+		case faultMixed:
+			// Issue 17 item 2: each replica its own lease, its step using
+			// 80% of the largest kill grace it may have.
+			l := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 6 * time.Second}[rng.IntN(4)]
+			specs[j].flags = append(append([]string{}, flags...), "--lease", l.String(), "--kill-grace", (l / 2).String())
+			specs[j].env = append(specs[j].env, stopTimeEnv+"="+(l*2/5).String())
 		}
 	}
 	if f == faultDownAtStart {
@@ -308,6 +350,31 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 			t.Fatal(err)
 		}
 		faultAt = time.Now() // recovery counts from the database coming up
+	case faultFreeze:
+		// runonce and its step frozen (a paused VM, a stopped container)
+		// for longer than the lease, then thawed.
+		r := targetReplica()
+		step := stepPID(w, r.holder)
+		faultAt = time.Now()
+		r.signal(syscall.SIGSTOP)
+		if step > 0 {
+			_ = syscall.Kill(-step, syscall.SIGSTOP)
+		}
+		time.Sleep(lease + time.Duration(500+rng.IntN(1500))*time.Millisecond)
+		if step > 0 {
+			_ = syscall.Kill(-step, syscall.SIGCONT)
+		}
+		r.signal(syscall.SIGCONT)
+		w.note("thaw", r.holder)
+	case faultMixed:
+		hit = holderNow()
+		faultAt = time.Now()
+		w.exec(fmt.Sprintf("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'runonce/%016x/%s'", uint64(runonce.LockKey("", w.name)), hit))
+	case faultCICKill:
+		w.waitQuery("CREATE INDEX CONCURRENTLY%", 15*time.Second)
+		r := targetReplica()
+		faultAt = time.Now()
+		r.signal(syscall.SIGKILL)
 	}
 
 	if !faultAt.IsZero() {
@@ -321,8 +388,16 @@ func runTrial(t *testing.T, srv *pgtemp.Server, bouncer *pgtemp.PgBouncer, i int
 	}
 	res.wall = time.Since(t0)
 	want := expectation{succeedOnce: f != faultFailAlways, noSuccess: f == faultFailAlways, unrecordedOK: true}
-	for _, p := range w.problems(s, want) {
+	for _, p := range append(w.problems(s, want), w.writeProblems(table, s.runs)...) {
 		switch {
+		case strings.HasPrefix(p, "OVERLAP") && f == faultFreeze:
+			res.frozen++
+			res.notes = append(res.notes, "documented (a frozen runonce's step process runs on): "+p)
+			continue
+		case strings.HasPrefix(p, "DB OVERLAP"):
+			res.dbOverlaps++
+		case strings.HasPrefix(p, "DB LATE WRITE"):
+			res.dbLate++
 		case strings.HasPrefix(p, "OVERLAP"):
 			res.overlaps++
 		case strings.HasPrefix(p, "DOUBLE RUN"):
@@ -374,12 +449,12 @@ func soakTable(rs []trialResult, seed uint64, wall time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "runonce soak: %d trials, seed %d, %v; 5–20 replicas, lease 1–3 s, step 0.3–2 s, one fault per trial at a random moment\n\n",
 		len(rs), seed, wall.Round(time.Second))
-	fmt.Fprintln(&b, "| fault | trials | via PgBouncer | overlaps | runs after a recorded success | hangs | other errors | PgBouncer crashed | re-runs of an unrecorded success | recovery n | p50 | p95 | max | max/lease |")
-	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(&b, "| fault | trials | via PgBouncer | overlaps | runs after a recorded success | DB: interleaved writes | DB: writes after the success | hangs | other errors | PgBouncer crashed | re-runs of an unrecorded success | frozen step ran on | recovery n | p50 | p95 | max | max/lease |")
+	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	var total trialResult
 	totalN, totalCrashes := 0, 0
 	for _, f := range allFaults {
-		var n, pooled, overlaps, doubles, reruns, hangs, errs, crashes int
+		var n, pooled, overlaps, doubles, reruns, hangs, errs, crashes, dbo, dbl, frozen int
 		var rec []time.Duration
 		maxRatio := 0.0
 		for _, r := range rs {
@@ -392,6 +467,9 @@ func soakTable(rs []trialResult, seed uint64, wall time.Duration) string {
 			}
 			overlaps += r.overlaps
 			doubles += r.doubles
+			dbo += r.dbOverlaps
+			dbl += r.dbLate
+			frozen += r.frozen
 			reruns += r.reruns
 			hangs += r.hangs
 			errs += r.errors
@@ -409,6 +487,9 @@ func soakTable(rs []trialResult, seed uint64, wall time.Duration) string {
 		totalN += n
 		total.overlaps += overlaps
 		total.doubles += doubles
+		total.dbOverlaps += dbo
+		total.dbLate += dbl
+		total.frozen += frozen
 		total.reruns += reruns
 		total.hangs += hangs
 		total.errors += errs
@@ -420,9 +501,9 @@ func soakTable(rs []trialResult, seed uint64, wall time.Duration) string {
 			p50, p95, mx = ms(quantile(rec, 0.5)), ms(quantile(rec, 0.95)), ms(rec[len(rec)-1])
 			ratio = fmt.Sprintf("%.2f", maxRatio)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s |\n", f, n, pooled, overlaps, doubles, hangs, errs, crashes, reruns, len(rec), p50, p95, mx, ratio)
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s | %s | %s |\n", f, n, pooled, overlaps, doubles, dbo, dbl, hangs, errs, crashes, reruns, frozen, len(rec), p50, p95, mx, ratio)
 	}
-	fmt.Fprintf(&b, "| **all** | %d | | **%d** | **%d** | **%d** | **%d** | %d | %d | | | | | |\n", totalN, total.overlaps, total.doubles, total.hangs, total.errors, totalCrashes, total.reruns)
+	fmt.Fprintf(&b, "| **all** | %d | | **%d** | **%d** | **%d** | **%d** | **%d** | **%d** | %d | %d | %d | | | | | |\n", totalN, total.overlaps, total.doubles, total.dbOverlaps, total.dbLate, total.hangs, total.errors, totalCrashes, total.reruns, total.frozen)
 	var direct, pooled [2]int // trials, trials with other errors
 	for _, r := range rs {
 		side := &direct
@@ -436,6 +517,8 @@ func soakTable(rs []trialResult, seed uint64, wall time.Duration) string {
 	}
 	fmt.Fprintf(&b, "\ntrials with other errors: %d of %d direct, %d of %d via PgBouncer\n", direct[1], direct[0], pooled[1], pooled[0])
 	fmt.Fprintln(&b, "\noverlaps: two steps alive at once (each step holds a flock; the kernel says). runs after a recorded success: a step started after the ledger said succeeded. "+
+		"DB: each step writes a row every ~50 ms through its own session, named by runonce with the run's identity, stamped with the server's clock_timestamp() just before it commits; interleaved: two runs' writes interleave; after the success: a write stamped after the version's recorded success. "+
+		"frozen step ran on: in a SIGSTOP trial, the frozen holder's step process was still alive (frozen) when the next step started — documented, its database sessions had been ended. "+
 		"Both must be 0, and so must hangs (a replica alive past wait-timeout + 3 leases + step + 10 s) and other errors (an exit status or ledger row that does not match what happened, a password in the output). "+
 		"PgBouncer crashed: PgBouncer itself died during the trial and was started again for the next (1.18, Debian 12's, dies with \"FATAL in disconnect_client(): bad client state: 0\" when a client leaves mid-query, pgbouncer#801, fixed in 1.19.1); that trial's other errors are the outage's and not counted, its overlaps, runs after a success and hangs are. "+
 		"re-runs of an unrecorded success: the fault cut the holder off in the last 2×lease/5 of its step or before its result committed; the step's work was done, the ledger could not say so, and the next holder ran it again, after — documented, not an overlap.")
@@ -454,6 +537,9 @@ type trialRecord struct {
 	Lease    time.Duration `json:"lease_ns"`
 	Overlaps int           `json:"overlaps"`
 	Doubles  int           `json:"doubles"`
+	DBOver   int           `json:"db_overlaps"`
+	DBLate   int           `json:"db_late"`
+	Frozen   int           `json:"frozen"`
 	Reruns   int           `json:"reruns"`
 	Hangs    int           `json:"hangs"`
 	Errors   int           `json:"errors"`
@@ -466,7 +552,7 @@ type trialRecord struct {
 
 func appendRecord(path string, i int, seed uint64, r trialResult) error {
 	b, err := json.Marshal(trialRecord{Trial: i, Seed: seed, Fault: r.fault, Pooled: r.pooled, Replicas: r.replicas, Lease: r.lease,
-		Overlaps: r.overlaps, Doubles: r.doubles, Reruns: r.reruns, Hangs: r.hangs, Errors: r.errors,
+		Overlaps: r.overlaps, Doubles: r.doubles, DBOver: r.dbOverlaps, DBLate: r.dbLate, Frozen: r.frozen, Reruns: r.reruns, Hangs: r.hangs, Errors: r.errors,
 		Crashed: r.crashed, Recovery: r.recovery, HasRecov: r.hasRecov, Wall: r.wall, Problems: r.problems})
 	if err != nil {
 		return err
@@ -512,7 +598,7 @@ func TestSoakMerge(t *testing.T) {
 			}
 			wall += rec.Wall
 			results = append(results, trialResult{fault: rec.Fault, pooled: rec.Pooled, replicas: rec.Replicas, lease: rec.Lease,
-				overlaps: rec.Overlaps, doubles: rec.Doubles, reruns: rec.Reruns, hangs: rec.Hangs, errors: rec.Errors,
+				overlaps: rec.Overlaps, doubles: rec.Doubles, dbOverlaps: rec.DBOver, dbLate: rec.DBLate, frozen: rec.Frozen, reruns: rec.Reruns, hangs: rec.Hangs, errors: rec.Errors,
 				crashed: rec.Crashed, recovery: rec.Recovery, hasRecov: rec.HasRecov, wall: rec.Wall, problems: rec.Problems})
 		}
 	}

@@ -1,7 +1,3 @@
-// Package runoncetest ships runonce's own contract as reusable tests, so a
-// program that wraps runonce (its own options, its own schema, a pooler in
-// front of the database) can check that the contract still holds there, the
-// way goose's lock/locktesting does for its lockers.
 package runoncetest
 
 import (

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -32,9 +33,15 @@ const (
 )
 
 // signalError says runonce itself got a signal while waiting.
-type signalError struct{ sig syscall.Signal }
+type signalError struct {
+	sig syscall.Signal
+	ran bool // the command had run
+}
 
 func (e signalError) Error() string {
+	if e.ran {
+		return fmt.Sprintf("got %v while the command ran; recorded interrupted", e.sig)
+	}
 	return fmt.Sprintf("got %v while waiting for the lock; nothing ran", e.sig)
 }
 
@@ -61,6 +68,10 @@ func ExitCode(err error) int {
 		return exitRefused
 	case errors.Is(err, runonce.ErrUnavailable):
 		return exitUnavailable
+	case errors.Is(err, runonce.ErrInterrupted):
+		// Interrupted from outside without a signal of its own (a caller's
+		// cancelled context): as SIGTERM.
+		return 128 + int(syscall.SIGTERM)
 	}
 	var pgErr interface{ SQLState() string }
 	if errors.As(err, &pgErr) {
@@ -109,7 +120,7 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	opts := runonce.Options{
 		Name: c.name, Version: c.version, Holder: c.holder, Schema: c.schema,
 		WaitTimeout: c.waitTimeout, RunTimeout: c.runTimeout, Lease: c.lease,
-		TransactionPooler: c.transactionPooler, Logger: log,
+		StopGrace: c.killGrace, TransactionPooler: c.transactionPooler, Logger: log,
 	}
 	err = runCommand(ctx, streams, opts, cfg, newChild(path, argv, streams, c.killGrace, log))
 	return withHint(redact(err, cfg.Password), c)
@@ -120,10 +131,17 @@ func lookCommand(name string) (string, error) {
 	if err == nil {
 		return path, nil
 	}
-	if errors.Is(err, exec.ErrNotFound) {
-		return "", &commandError{code: exitNotFound, own: exitNotFound, msg: fmt.Sprintf("command %q not found (looked in PATH); nothing ran", name)}
+	// A DSN given as the command (a forgotten --dsn) must not be printed
+	// with its password.
+	shown := redactDSN(name)
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return "", &commandError{code: exitNotFound, own: exitNotFound, msg: fmt.Sprintf("command %q not found (looked in PATH); nothing ran", shown)}
+	case errors.Is(err, fs.ErrNotExist):
+		// Given by path (./migrate, /app/migrate): it is not there.
+		return "", &commandError{code: exitNotFound, own: exitNotFound, msg: fmt.Sprintf("command %q not found; nothing ran", shown)}
 	}
-	return "", &commandError{code: exitNotExec, own: exitNotExec, msg: fmt.Sprintf("command %q cannot be run: %v; nothing ran", name, err)}
+	return "", &commandError{code: exitNotExec, own: exitNotExec, msg: fmt.Sprintf("command %q cannot be run: %s; nothing ran", shown, scrubDSN(err.Error(), name))}
 }
 
 // runCommand runs the child under runonce.Do. Signals: while waiting they
@@ -144,7 +162,7 @@ func runCommand(ctx context.Context, streams cli.Streams, opts runonce.Options, 
 				return
 			case s := <-sigs:
 				if !child.forward(s) {
-					cancelWait(signalError{toSyscall(s)})
+					cancelWait(signalError{sig: toSyscall(s)})
 				}
 			}
 		}
@@ -152,8 +170,16 @@ func runCommand(ctx context.Context, streams cli.Streams, opts runonce.Options, 
 	res, err := runonce.Do(waitCtx, cfg, opts, child.run)
 	if err != nil {
 		var se signalError
-		if cause := context.Cause(waitCtx); errors.As(cause, &se) && !res.Ran {
+		cause := context.Cause(waitCtx)
+		switch {
+		case errors.As(cause, &se) && !res.Ran:
 			return se
+		case errors.As(cause, &se) && errors.Is(err, runonce.ErrInterrupted):
+			// The signal came as the command exited on its own: it was
+			// told nothing, yet runonce was told to stop; recorded
+			// interrupted, exit 128+S as for any signal mid-step.
+			se.ran = true
+			return fmt.Errorf("%w: %w", se, err)
 		}
 		return err
 	}

@@ -515,6 +515,14 @@ func TestBadInput(t *testing.T) {
 		{"malformed key=value, quoted password", append([]string{"--dsn", "host=h password='p@ss " + secret + "' port=x", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
 		{"negative kill grace", append([]string{"--dsn", dsn, "--name", "x", "--kill-grace", "-1s"}, ok...), exitUsage, "negative"},
 		{"kill grace past lease/2", append([]string{"--dsn", dsn, "--name", "x", "--lease", "10s", "--kill-grace", "6s"}, ok...), exitUsage, "at most 5s"},
+		// Issue 17 item 4.
+		{"DSN given as the command", []string{"--name", "x", "--", wrongPW}, exitNotFound, "not found"},
+		{"key=value password with an escaped space", append([]string{"--dsn", `host=h password=SEC\ RET` + secret + " port=x", "--name", "x"}, ok...), exitUsage, "invalid DSN"},
+		{"bad bool flag value", append([]string{"--dsn", dsn, "--name", "x", "--transaction-pooler=" + secret}, ok...), exitUsage, "transaction-pooler"},
+		{"missing command given by path", []string{"--dsn", dsn, "--name", "x", "--", "/no/such/dir/migrate"}, exitNotFound, "not found"},
+		{"status, server not answering", []string{"status", "--dsn", refused}, exitUnavailable, "connection refused"},
+		// Issue 17 item 5: an explicitly empty version is not serialize-only.
+		{"empty version given", append([]string{"--dsn", dsn, "--name", "x", "--version", ""}, ok...), exitUsage, "--version is empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

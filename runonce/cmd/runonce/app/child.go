@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -100,6 +101,7 @@ func (c *child) run(ctx context.Context) error {
 	cmd := exec.Command(c.path, c.argv[1:]...)
 	cmd.Args[0] = c.argv[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.streams.In, c.streams.Out, c.streams.Err
+	cmd.Env = stepEnviron(ctx, os.Environ())
 	// Its own process group, so that stopping it stops what it started (a
 	// shell script's children) and a terminal's Ctrl-C reaches it once
 	// (through us) rather than twice — except when it reads a terminal,
@@ -133,6 +135,37 @@ func (c *child) run(ctx context.Context) error {
 	forwarded := c.forwarded
 	c.mu.Unlock()
 	return exitError(waitErr, forwarded)
+}
+
+// stepEnviron is the command's environment: runonce's own, with the run's
+// identity as PGAPPNAME (libpq, pgx, psql and the drivers built on them
+// name their sessions after it, so runonce can end them when it stops the
+// step and the next holder can end what it left) and, where the server has
+// it, client_connection_check_interval appended to PGOPTIONS (the server
+// then ends a dead client's statement by itself). nil (inherit) when ctx
+// is not a step's.
+func stepEnviron(ctx context.Context, env []string) []string {
+	r, ok := runonce.RunFromContext(ctx)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(env)+2)
+	options := ""
+	for _, kv := range env {
+		switch {
+		case strings.HasPrefix(kv, "PGAPPNAME="):
+			continue
+		case strings.HasPrefix(kv, "PGOPTIONS="):
+			options = strings.TrimPrefix(kv, "PGOPTIONS=")
+			continue
+		}
+		out = append(out, kv)
+	}
+	out = append(out, "PGAPPNAME="+r.ApplicationName)
+	if o := r.PGOptions(options); o != "" {
+		out = append(out, "PGOPTIONS="+o)
+	}
+	return out
 }
 
 // wait waits for the command; when ctx ends first, it stops it.

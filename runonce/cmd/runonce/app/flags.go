@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -71,10 +72,18 @@ func newFlags(c *config, status bool) *flag.FlagSet {
 // parse parses args, then applies RUNONCE_<FLAG> to the flags not given.
 func parse(fs *flag.FlagSet, args []string, streams cli.Streams) error {
 	if err := cli.Parse(fs, args, streams); err != nil {
+		if cli.IsUsage(err) {
+			// The flag package quotes the value it could not parse; a
+			// value given to the wrong flag may be a DSN or a password.
+			return cli.Usagef("%s", flagValue.ReplaceAllString(err.Error(), "invalid ${1}value (not shown) for"))
+		}
 		return err
 	}
 	return applyEnv(fs, os.LookupEnv)
 }
+
+// flagValue is how the flag package quotes a value it could not parse.
+var flagValue = regexp.MustCompile(`invalid (boolean )?value "(?:[^"\\]|\\.)*" for`)
 
 // applyEnv sets every flag not given on the command line from its
 // RUNONCE_<FLAG> variable, if set and not empty. A value that does not parse
@@ -118,22 +127,45 @@ func parseRunFlags(args []string, streams cli.Streams) (config, []string, error)
 		return c, nil, cli.Usagef("no command to run; usage: runonce --name NAME [--version V] -- COMMAND [ARG...]")
 	}
 	c.dsnFrom = sourceOf(fs, "dsn")
+	if err := checkVersionGiven(fs, os.LookupEnv); err != nil {
+		return c, nil, err
+	}
 	return c, argv, c.checkKillGrace()
+}
+
+// checkVersionGiven refuses a version given explicitly empty: an empty
+// RUNONCE_VERSION is what a missing pod label makes of
+// valueFrom.fieldRef, and it would silently turn "once per version" into
+// "every replica, one at a time". No --version at all is serialize-only.
+func checkVersionGiven(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "version" })
+	if given && fs.Lookup("version").Value.String() == "" {
+		return cli.Usagef("--version is empty; omit it to run every replica one at a time (serialize only)")
+	}
+	if v, ok := lookup("RUNONCE_VERSION"); ok && v == "" && !given {
+		return cli.Usagef("RUNONCE_VERSION is set but empty (a missing pod label?); unset it to run every replica one at a time (serialize only)")
+	}
+	return nil
 }
 
 // checkKillGrace refuses a kill grace under which a stopped step could
 // outlive the lock: a holder cut off from the server stops its step at most
 // 2×lease/5 after its last heartbeat, and the server frees the lock at lease.
 func (c *config) checkKillGrace() error {
-	if c.lease < time.Second {
+	if c.lease != 0 && c.lease < time.Second {
 		return nil // the library refuses it, with its reason
 	}
-	bound := runonce.StopBound(c.lease)
+	lease := c.lease
+	if lease == 0 {
+		lease = 15 * time.Second // the library's default, as --lease 0 means
+	}
+	bound := runonce.StopBound(lease)
 	switch {
 	case c.killGrace < 0:
 		return cli.Usagef("--kill-grace %v is negative", c.killGrace)
 	case c.killGrace == 0:
-		c.killGrace = c.lease / 3
+		c.killGrace = lease / 3
 	case c.killGrace > bound:
 		return cli.Usagef("--kill-grace %v leaves no margin under --lease %v: at most %v (lease/2); raise --lease or shorten --kill-grace", c.killGrace, c.lease, bound)
 	}

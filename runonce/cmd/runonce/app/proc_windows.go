@@ -5,10 +5,12 @@ import (
 	"syscall"
 )
 
-// forwardedSignals: Windows has Ctrl-C (os.Interrupt) only. The command
-// shares runonce's console and gets the Ctrl-C from it directly; runonce
-// notes that it was interrupted.
-var forwardedSignals = []os.Signal{os.Interrupt}
+// forwardedSignals: Windows has Ctrl-C (os.Interrupt), and Go delivers a
+// console's close, logoff and shutdown events as syscall.SIGTERM. The
+// command shares runonce's console and gets each event from it directly;
+// runonce notes that it was interrupted (recorded "interrupted", exit
+// 128+S) rather than dying with the console and leaving a running row.
+var forwardedSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
 // sysProcAttr: a plain exec.
 func sysProcAttr(bool) *syscall.SysProcAttr { return nil }

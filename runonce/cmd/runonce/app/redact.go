@@ -10,9 +10,11 @@ var (
 	// pgx quotes the connection string it could not parse in backquotes,
 	// after redacting the password its own way — which leaves pieces of a
 	// password holding '@', ':' or '/'. The whole quote is replaced.
-	quotedDSN  = regexp.MustCompile("`[^`]*`")
-	urlUser    = regexp.MustCompile(`(postgres(?:ql)?://[^:/@\s]*:)[^\s]*@`)
-	kvPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+	quotedDSN = regexp.MustCompile("`[^`]*`")
+	urlUser   = regexp.MustCompile(`(postgres(?:ql)?://[^:/@\s]*:)[^\s]*@`)
+	// A key=value password is quoted ('...') or runs to the first
+	// unescaped space: libpq reads "password=SEC\ RET" as "SEC RET".
+	kvPassword = regexp.MustCompile(`(password\s*=\s*)('(?:[^'\\]|\\.)*'|(?:\\.|\S)+)`)
 )
 
 // scrubDSN removes dsn's password from msg, an error about dsn, in every
