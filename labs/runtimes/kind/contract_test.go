@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bloglabs/posts/labs/runtimes"
 	"github.com/bloglabs/posts/labs/runtimes/contract"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
@@ -36,7 +37,7 @@ func TestContract(t *testing.T) {
 		t.Cleanup(func() { _ = kind.Down(context.Background(), cluster.Name, nil) })
 	}
 	target.New = func(t *testing.T, c contract.Config) contract.Runtime {
-		rt := kind.New(kind.Options{Cluster: cluster, Image: img, MaxRestarts: c.MaxRestarts, Backends: c.Backends})
+		rt := kind.New(kind.Options{Cluster: cluster, Image: img, Restarts: runtimes.RestartPolicy{MaxRestarts: c.MaxRestarts}, Backends: c.Backends})
 		t.Cleanup(func() {
 			if err := rt.Close(); err != nil {
 				t.Error(err)

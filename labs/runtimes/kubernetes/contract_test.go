@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
 
+	"github.com/bloglabs/posts/labs/runtimes"
 	"github.com/bloglabs/posts/labs/runtimes/contract"
 	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
 	"github.com/bloglabs/posts/tools/controlplane"
@@ -32,7 +33,7 @@ func contractTarget(t *testing.T, cs clientset.Interface, bridgeHost string) con
 		image = contract.ActorImage(t)
 	}
 	target.New = func(t *testing.T, c contract.Config) contract.Runtime {
-		return kubernetes.New(kubernetes.Options{Client: cs, Image: image, MaxRestarts: c.MaxRestarts, Backends: c.Backends})
+		return kubernetes.New(kubernetes.Options{Client: cs, Image: image, Restarts: runtimes.RestartPolicy{MaxRestarts: c.MaxRestarts}, Backends: c.Backends})
 	}
 	return target
 }
