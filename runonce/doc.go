@@ -50,11 +50,21 @@
 //     never starts a step on a lock the server has already freed; a ctx
 //     that ended meanwhile starts nothing and records nothing.
 //   - A new holder that finds a run still "running" waits until it is
-//     closed or 7×Lease/10 has passed since it took the lock, whatever ended
-//     the old session (the old step has StopBound, Lease/2, to stop once
-//     told); up to Lease while the old holder still heartbeats its ledger
-//     session. The lock can be free while the earlier step is still
-//     stopping.
+//     closed or the old holder's StopGrace + its Lease/5 has passed since it
+//     took the lock, whatever ended the old session; up to the old holder's
+//     Lease while it still heartbeats its running row. The bounds come from
+//     that row (the old holder recorded them), never from the new holder's
+//     options: a fleet may mix leases. The lock can be free while the
+//     earlier step is still stopping.
+//   - The step's database work is fenced, not only its process. The step's
+//     sessions carry the run's identity (application_name
+//     "runonce-step/KEY/RUN": [RunFromContext], [TagConnConfig]; the CLI
+//     sets PGAPPNAME, and client_connection_check_interval in PGOPTIONS).
+//     The holder ends them, and waits until they are gone, in the statement
+//     that records the outcome; a new holder ends those of earlier runs in
+//     the statement that marks them abandoned, before its step starts. Ending
+//     nothing costs no round trip. [Fence] is a fencing token for a step's
+//     own transaction.
 //   - A step that was told to stop (RunTimeout, the lock lost, ctx ended)
 //     is never recorded as succeeded, whatever it returned.
 //   - While waiting, each statement is bounded by Lease: a connection that
@@ -79,7 +89,9 @@
 //
 // The table SCHEMA.runs (Schema defaults to "runonce") has one row per
 // attempt: name, version, holder, status (running, succeeded, failed,
-// interrupted, abandoned), exit code, error, started and finished times. It is
+// interrupted, abandoned), exit code, error, started and finished times, and
+// the holder's lease, stop grace and last heartbeat (added to an earlier
+// release's ledger on first use, idempotently). It is
 // created on first use under its own advisory lock, because concurrent
 // CREATE TABLE IF NOT EXISTS races in PostgreSQL. A row still "running" when
 // the next holder takes the lock belonged to a holder that died; it is marked
@@ -101,5 +113,8 @@
 // tolerate that (goose's version table does). Nor does it stop a step whose
 // runonce process is frozen (SIGSTOP, a VM paused longer than the lease) or
 // a step that ignores its cancellation: the server frees the lock after the
-// lease regardless. docs/runonce.md gives the measured bounds.
+// lease regardless; the next holder then ends the old step's tagged
+// sessions, but not its other side effects. docs/runonce.md gives the
+// measured bounds and the fence's boundary (untagged sessions, other
+// databases, roles runonce may not signal).
 package runonce

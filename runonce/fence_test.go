@@ -196,3 +196,23 @@ func TestStepPanicIsRecordedFailedAndRepanics(t *testing.T) {
 	}
 	assertStatuses(t, b, "panics", runonce.RunStateFailed)
 }
+
+// Item 4: runonce status reads this database's holder only: a lock of the
+// same key held in another database (another application's ledger) is
+// not this step's holder.
+func TestStatusIgnoresAnotherDatabasesHolder(t *testing.T) {
+	t.Parallel()
+	other := setup(t) // another database on the same server
+	b := setup(t)
+	c := other.conn(t)
+	if _, err := c.Exec(context.Background(), "SELECT pg_advisory_lock($1)", runonce.LockKey("", "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := runonce.ReadStatus(context.Background(), b.cfg, runonce.StatusOptions{Name: "elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := sts[0].Holder; h != nil {
+		t.Errorf("holder = %+v, want none: the lock is held in another database", *h)
+	}
+}

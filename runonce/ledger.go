@@ -186,7 +186,7 @@ func (l ledger) ensure(ctx context.Context, conn *pgx.Conn) error {
 		if got {
 			if _, err := conn.PgConn().Exec(ctx, l.ddl()+"; COMMIT").ReadAll(); err != nil {
 				_, _ = conn.PgConn().Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
-				return fmt.Errorf("create ledger %s (the user needs CREATE on the database, or create it in advance): %w", l.table, err)
+				return fmt.Errorf("create or migrate ledger %s (the user needs CREATE on the database and to own the table, or create and migrate it in advance: see Upgrading in docs/runonce.md): %w", l.table, err)
 			}
 			return nil
 		}
