@@ -18,8 +18,8 @@ import (
 	"github.com/magefile/mage/sh"
 
 	"github.com/bloglabs/posts/ci-preemptible/kindlab"
-	"github.com/bloglabs/posts/ci-preemptible/lab"
-	"github.com/bloglabs/posts/ci-preemptible/live"
+	"github.com/bloglabs/posts/ci-preemptible/kwoklab"
+	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/internal/crosscheck"
 	"github.com/bloglabs/posts/labs/appimage"
@@ -56,12 +56,12 @@ func (Lab) Compare(ctx context.Context) error {
 
 // Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.
 func (Lab) Preemptible(ctx context.Context) error {
-	return lab.Simulate(ctx, os.Stdout, lab.Options{SVG: "out/preemptible.svg"})
+	return simlab.Simulate(ctx, os.Stdout, simlab.Options{SVG: "out/preemptible.svg"})
 }
 
 // PreemptibleLive runs the same four variants live on the real scheduler, scaled to minutes: a local control plane with kwok nodes, a preemption, GitLab-style retries, compared pod by pod with the simulator; results in out/preemptible-live.json.
 func (Lab) PreemptibleLive(ctx context.Context) error {
-	return live.Run(ctx, os.Stdout, live.Options{JSON: "out/preemptible-live.json", Progress: os.Stderr})
+	return kwoklab.Run(ctx, os.Stdout, kwoklab.Options{JSON: "out/preemptible-live.json", Progress: os.Stderr})
 }
 
 // Lint checks gofmt, then runs go vet and staticcheck (pinned as a tool in go.mod) over every package; CI runs it before the tests.

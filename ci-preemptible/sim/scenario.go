@@ -137,7 +137,7 @@ type Preemption struct {
 	GracePeriod *metav1.Duration `json:"gracePeriod,omitempty"`
 	// At are preemptions at fixed times, besides the random ones: at each,
 	// the pool's node with the lowest number that is not already going
-	// gets its notice. The live lab preempts the same node at the same
+	// gets its notice. The kwok lab (ci-preemptible/kwoklab) preempts the same node at the same
 	// time, so the two runs can be compared pod by pod.
 	At []metav1.Duration `json:"at,omitempty"`
 }

@@ -1009,7 +1009,7 @@ func (e *engine) schedulePreemptionsAt() {
 }
 
 // preemptFirst gives the notice to the pool's lowest-numbered node that is
-// not already going, as the live lab picks the node it deletes.
+// not already going, as the kwok lab picks the node it deletes.
 func (e *engine) preemptFirst(ps *poolState) {
 	var first *node
 	for _, n := range ps.nodes {

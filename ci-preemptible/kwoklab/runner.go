@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/bloglabs/posts/ci-preemptible/sim"
+	"github.com/bloglabs/posts/internal/kube"
 )
 
 // attempt is one job pod as the lab's runner sees it.
@@ -95,26 +96,30 @@ func (r *runner) createNodes(ctx context.Context, timeout time.Duration) error {
 			}
 		}
 	}
-	return poll(ctx, timeout, r.every, "nodes Ready", func(ctx context.Context) (bool, error) {
+	err := kube.Poll(ctx, timeout, r.every, "nodes Ready", func(ctx context.Context) (bool, error) {
 		list, err := r.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: LabelRun + "=" + r.runID})
 		if err != nil {
 			return false, err
 		}
 		ready := 0
 		for i := range list.Items {
-			if nodeReady(&list.Items[i]) {
+			if kube.NodeReady(&list.Items[i]) {
 				ready++
 			}
 		}
 		return ready == len(r.nodes), nil
 	})
+	if err != nil {
+		return fmt.Errorf("kwok lab: %w", err)
+	}
+	return nil
 }
 
 func (r *runner) addNode(ctx context.Context, p *sim.Pool) (*liveNode, error) {
 	r.seq[p.Name]++
 	n := KwokNode(p, r.seq[p.Name], r.runID)
 	if _, err := r.cs.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("live lab: create node %s: %w", n.Name, err)
+		return nil, fmt.Errorf("kwok lab: create node %s: %w", n.Name, err)
 	}
 	ln := &liveNode{pool: p, seq: r.seq[p.Name], name: n.Name}
 	r.nodes = append(r.nodes, ln)
@@ -133,23 +138,27 @@ func (r *runner) createDeployments(ctx context.Context, timeout time.Duration) e
 		}
 		d := deployment(w)
 		if _, err := r.cs.AppsV1().Deployments(r.ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("live lab: create deployment %s: %w", d.Name, err)
+			return fmt.Errorf("kwok lab: create deployment %s: %w", d.Name, err)
 		}
 		want += w.Replicas()
 	}
-	return poll(ctx, timeout, r.every, "web pods placed", func(ctx context.Context) (bool, error) {
+	err := kube.Poll(ctx, timeout, r.every, "web pods placed", func(ctx context.Context) (bool, error) {
 		pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{LabelSelector: "!" + LabelJob})
 		if err != nil {
 			return false, err
 		}
 		settled := 0
 		for i := range pods.Items {
-			if p := &pods.Items[i]; p.Spec.NodeName != "" || schedulerReason(p) != "" {
+			if p := &pods.Items[i]; p.Spec.NodeName != "" || kube.SchedulerReason(p) != "" {
 				settled++
 			}
 		}
 		return settled >= want, nil
 	})
+	if err != nil {
+		return fmt.Errorf("kwok lab: %w", err)
+	}
+	return nil
 }
 
 // deployment is a Deployment workload as an apps/v1 object: its pod
@@ -225,7 +234,7 @@ func (r *runner) arrivals(ctx context.Context, now time.Duration) error {
 func (r *runner) submit(ctx context.Context, job, try int, d, now time.Duration) error {
 	pod := JobPod(r.jobs, job, try, d)
 	if _, err := r.cs.CoreV1().Pods(r.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("live lab: create pod %s: %w", pod.Name, err)
+		return fmt.Errorf("kwok lab: create pod %s: %w", pod.Name, err)
 	}
 	a := &attempt{job: job, try: try, workload: r.jobs, duration: d, name: pod.Name, created: r.now(), started: -1}
 	r.attempts = append(r.attempts, a)
@@ -271,7 +280,7 @@ func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 	case "gone":
 		s.node.gone = true
 		if err := r.cs.CoreV1().Nodes().Delete(ctx, s.node.name, metav1.DeleteOptions{}); err != nil {
-			return fmt.Errorf("live lab: delete node %s: %w", s.node.name, err)
+			return fmt.Errorf("kwok lab: delete node %s: %w", s.node.name, err)
 		}
 		r.steps = append(r.steps, step{at: s.at + s.node.pool.BootTime.Duration, what: "boot", node: s.node})
 	case "boot":
@@ -299,7 +308,7 @@ func (r *runner) firstNode(p *sim.Pool) *liveNode {
 func (r *runner) cordon(ctx context.Context, name string) error {
 	patch := []byte(`{"spec":{"unschedulable":true}}`)
 	if _, err := r.cs.CoreV1().Nodes().Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil {
-		return fmt.Errorf("live lab: cordon node %s: %w", name, err)
+		return fmt.Errorf("kwok lab: cordon node %s: %w", name, err)
 	}
 	for _, n := range r.nodes {
 		if n.name == name {
@@ -315,7 +324,7 @@ func (r *runner) cordon(ctx context.Context, name string) error {
 func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) error {
 	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + n.name})
 	if err != nil {
-		return fmt.Errorf("live lab: pods on %s: %w", n.name, err)
+		return fmt.Errorf("kwok lab: pods on %s: %w", n.name, err)
 	}
 	killed := 0
 	for i := range pods.Items {
@@ -325,7 +334,7 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 		}
 		failed, err := r.failPod(ctx, p)
 		if err != nil {
-			return fmt.Errorf("live lab: fail pod %s: %w", p.Name, err)
+			return fmt.Errorf("kwok lab: fail pod %s: %w", p.Name, err)
 		}
 		if !failed {
 			continue // it finished on its own in the meantime
@@ -333,7 +342,7 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 		killed++
 		zero := int64(0)
 		if err := r.cs.CoreV1().Pods(r.ns).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
-			return fmt.Errorf("live lab: delete pod %s: %w", p.Name, err)
+			return fmt.Errorf("kwok lab: delete pod %s: %w", p.Name, err)
 		}
 		a := r.byName[p.Name]
 		if a == nil {
@@ -392,7 +401,7 @@ func done(p *corev1.Pod) bool {
 func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err error) {
 	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return false, fmt.Errorf("live lab: list pods: %w", err)
+		return false, fmt.Errorf("kwok lab: list pods: %w", err)
 	}
 	for i := range pods.Items {
 		p := &pods.Items[i]
@@ -419,7 +428,7 @@ func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err
 		case p.Status.Phase == corev1.PodFailed:
 			a.failed = true
 		case p.Spec.NodeName == "":
-			a.reason = schedulerReason(p)
+			a.reason = kube.SchedulerReason(p)
 			// Pending with the scheduler's verdict, and nothing running
 			// that could make room: stuck, not busy.
 		default:
@@ -463,13 +472,4 @@ func (r *runner) poolOf(node string) string {
 		}
 	}
 	return ""
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

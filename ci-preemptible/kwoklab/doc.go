@@ -1,4 +1,4 @@
-// Package live is the preemptible lab on a real scheduler: the post's four
+// Package kwoklab is the preemptible lab on a real scheduler: the post's four
 // variants scaled to minutes and run on a cluster whose nodes kwok
 // simulates — a local control plane (tools/controlplane: etcd,
 // kube-apiserver, kube-controller-manager and kube-scheduler v1.37.2, kwok
@@ -22,4 +22,4 @@
 // pools, the same trace, the same preemption) and [Agreement] is the share
 // of job pods it put on the same pool. Agreement below 100% is a finding
 // about the simulator (docs/labs/preemptible.md).
-package live
+package kwoklab

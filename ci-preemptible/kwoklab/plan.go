@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"fmt"
@@ -89,7 +89,7 @@ func (s Shape) Trace() []sim.TracedJob {
 // pool fixed at NodesPerPool nodes (min = max) booting in Boot; preemptible
 // and Spot pools with no random preemption and no lifetime cap, only the
 // one at PreemptAt with the scaled notice and grace; every job workload fed
-// the trace with no poll_timeout (the live lab's runner waits as long as
+// the trace with no poll_timeout (the kwok lab's runner waits as long as
 // the run lasts); no rollouts; arrivals end with the trace and the run
 // drains for Drain. The scenario must have been loaded (sim.ParseScenario),
 // and sim.Run takes these values as they are.
@@ -131,7 +131,7 @@ func (s Shape) Scale(sc *sim.Scenario, trace []sim.TracedJob) *sim.Scenario {
 	return sc
 }
 
-// KwokNode is pool p's node number seq as the live lab creates it: the
+// KwokNode is pool p's node number seq as the kwok lab creates it: the
 // pool's template node (the labels GKE gives the pool's nodes, its taints,
 // its allocatable) named as the simulator names it, with the hostname label
 // a kubelet sets and kwok's annotation, so that kwok manages it.
@@ -149,7 +149,7 @@ func KwokNode(p *sim.Pool, seq int, runID string) *corev1.Node {
 	return n
 }
 
-// JobPod is job number job's attempt as the live lab submits it: the
+// JobPod is job number job's attempt as the kwok lab submits it: the
 // workload's pod, exactly as the simulator builds it from the runner's
 // config.toml, named for the job and attempt, labelled for the lab, and
 // annotated with how long kwok keeps it running.
@@ -170,7 +170,7 @@ func JobPod(w *sim.Workload, job, attempt int, d time.Duration) *corev1.Pod {
 	return p
 }
 
-// Labels and annotations the live lab puts on its objects.
+// Labels and annotations the kwok lab puts on its objects.
 const (
 	LabelRun         = "lab.bloglabs.dev/run"
 	LabelJob         = "lab.bloglabs.dev/job"

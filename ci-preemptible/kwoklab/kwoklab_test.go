@@ -1,4 +1,4 @@
-package live_test
+package kwoklab_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/posts/ci-preemptible/live"
+	"github.com/bloglabs/posts/ci-preemptible/kwoklab"
 	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 	"github.com/bloglabs/posts/tools/controlplane"
 	"github.com/bloglabs/posts/tools/controlplane/cptest"
@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { cptest.Main(m) }
 // short is a shape small enough for a test: 10 jobs of about 10 s over 15 s
 // on two nodes of three job slots each, so that the preemption at 17 s
 // finds jobs on its node.
-var short = live.Shape{Seed: 2, Jobs: 10, Span: 15 * time.Second, MeanDuration: 10 * time.Second,
+var short = kwoklab.Shape{Seed: 2, Jobs: 10, Span: 15 * time.Second, MeanDuration: 10 * time.Second,
 	PreemptAt: 17 * time.Second, Notice: 2 * time.Second, Grace: time.Second, Boot: 2 * time.Second, Drain: 30 * time.Second}
 
 // Two variants on a real control plane: jobs with selector and toleration
@@ -28,18 +28,18 @@ var short = live.Shape{Seed: 2, Jobs: 10, Span: 15 * time.Second, MeanDuration: 
 // why in kube-scheduler's words. The simulator, fed the same jobs, agrees
 // on the pods that never ran.
 func TestVariantsLive(t *testing.T) {
-	c := cptest.New(t, controlplane.Options{Stages: []string{live.JobStage}})
+	c := cptest.New(t, controlplane.Options{Stages: []string{kwoklab.JobStage}})
 	cs := cptest.Client(t, c)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
-	opts := live.Options{Progress: &progress, Timeout: 2 * time.Minute, Record: t.TempDir()}
+	opts := kwoklab.Options{Progress: &progress, Timeout: 2 * time.Minute, Record: t.TempDir()}
 
 	sc, err := scenarios.Load("post-tainted")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tainted, err := live.RunVariant(ctx, cs, sc, short, opts)
+	tainted, err := kwoklab.RunVariant(ctx, cs, sc, short, opts)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
@@ -72,7 +72,7 @@ func TestVariantsLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forgotten, err := live.RunVariant(ctx, cs, sc, short, opts)
+	forgotten, err := kwoklab.RunVariant(ctx, cs, sc, short, opts)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
@@ -92,7 +92,7 @@ func TestVariantsLive(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := live.Write(&out, []*live.VariantResult{tainted, forgotten}); err != nil {
+	if err := kwoklab.Write(&out, []*kwoklab.VariantResult{tainted, forgotten}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("progress:\n%s\noutput:\n%s", progress.String(), out.String())
