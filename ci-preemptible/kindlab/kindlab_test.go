@@ -130,7 +130,7 @@ func TestSummarize(t *testing.T) {
 	for _, tc := range []struct {
 		dir     string
 		states  map[string]kindlab.State // pod → state
-		reasons map[string]string // pod → part of why
+		reasons map[string]string        // pod → part of why
 	}{
 		{"landed",
 			map[string]kindlab.State{"job-1": kindlab.StateRunning, "job-2": kindlab.StateRunning, "job-no-toleration": kindlab.StatePending, "web-7c9d8b6f5d-2xkqz": kindlab.StateRunning},

@@ -62,7 +62,7 @@ func Workloads() []Workload {
 
 // Row is where one pod is, and why.
 type Row struct {
-	Pod string
+	Pod      string
 	Workload Workload
 	// Node is the node the pod was bound to, "" when none.
 	Node string
