@@ -10,8 +10,10 @@
 // labels, taints and allocatable), the web Deployment of
 // ci-preemptible/deploy, and then plays GitLab and gitlab-runner: job pods
 // built exactly as the simulator builds them from the runner's config.toml
-// ([JobPod]), created on the schedule of a trace drawn once ([Shape.Trace])
-// and kept running by kwok for their duration ([JobStage]). The cloud's part
+// ([JobPod]), created on the schedule of a trace drawn once ([Shape.Trace]),
+// run by kwok and ended by the lab, Succeeded, once they have run their
+// job's duration. Every pod it creates is confined to the run's own nodes
+// ([Confine]), whatever else the cluster holds. The cloud's part
 // is a preemption: the pool's first node is cordoned at the notice, its pods
 // fail (as kubelet's graceful node shutdown reports them) and are deleted,
 // the node is deleted and a replacement joins after a boot delay; a failed

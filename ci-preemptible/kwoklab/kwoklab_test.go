@@ -22,14 +22,23 @@ func TestMain(m *testing.M) { cptest.Main(m) }
 var short = kwoklab.Shape{Seed: 2, Jobs: 10, Span: 15 * time.Second, MeanDuration: 10 * time.Second,
 	PreemptAt: 17 * time.Second, Notice: 2 * time.Second, Grace: time.Second, Boot: 2 * time.Second, Drain: 30 * time.Second}
 
-// Two variants on a real control plane: jobs with selector and toleration
-// land on the preemptible pool only, and a preemption there fails and
-// retries them; without the toleration no job pod ever runs, and each says
-// why in kube-scheduler's words. The simulator, fed the same jobs, agrees
-// on the pods that never ran.
+// Two variants on a real control plane that has nodes of its own, as
+// `go tool mage cluster:local` has (kwok-general, and kwok-preemptible
+// labelled and tainted like the lab's preemptible pool), and only kwok's
+// default stages: jobs with selector and toleration land on the lab's
+// preemptible pool only, never on the cluster's nodes, run their duration
+// and succeed, and a preemption there fails and retries them; without the
+// toleration no job pod ever runs, and each says why in kube-scheduler's
+// words. The simulator, fed the same jobs, agrees on the pods that never
+// ran. (Before the lab confined its pods and ended its jobs itself, job
+// pods went to kwok-preemptible and none ever finished here.)
 func TestVariantsLive(t *testing.T) {
-	c := cptest.New(t, controlplane.Options{Stages: []string{kwoklab.JobStage}})
+	c := cptest.New(t, controlplane.Options{Nodes: controlplane.LabNodes()})
 	cs := cptest.Client(t, c)
+	foreign := map[string]bool{}
+	for _, n := range controlplane.LabNodes() {
+		foreign[n.Name] = true
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
@@ -46,7 +55,12 @@ func TestVariantsLive(t *testing.T) {
 	t.Logf("%s", tainted)
 	for pool, pods := range tainted.Placed {
 		if pool != "ci-preemptible" {
-			t.Errorf("job pods %v on pool %s, want only ci-preemptible", pods, pool)
+			t.Errorf("job pods %v on pool %q, want only ci-preemptible (\"\" is a node the lab did not create)", pods, pool)
+		}
+	}
+	for _, p := range tainted.Pods {
+		if foreign[p.Node] {
+			t.Errorf("job pod %s ran on the cluster's own node %s", p.Pod, p.Node)
 		}
 	}
 	if tainted.Unschedulable != 0 {
@@ -60,7 +74,7 @@ func TestVariantsLive(t *testing.T) {
 	}
 	succeeded := 0
 	for _, p := range tainted.Pods {
-		if p.State == "succeeded" {
+		if p.State == kwoklab.PodSucceeded {
 			succeeded++
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -93,13 +92,13 @@ func TestKwokNodeAndJobPod(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := kwoklab.KwokNode(&sc.Pools[1], 3, "run1")
-	if n.Name != "ci-preemptible-3" || n.Annotations["kwok.x-k8s.io/node"] != "fake" ||
+	if n.Name != "ci-preemptible-3-run1" || n.Labels[kwoklab.LabelRun] != "run1" || n.Annotations["kwok.x-k8s.io/node"] != "fake" ||
 		n.Labels["cloud.google.com/gke-preemptible"] != "true" || n.Labels[corev1.LabelHostname] != n.Name ||
 		len(n.Spec.Taints) != 1 || n.Status.Allocatable.Cpu().String() != "3920m" {
 		t.Errorf("node %+v", n)
 	}
-	pod := kwoklab.JobPod(&sc.Workloads[0], 4, 2, 1500*time.Millisecond)
-	if pod.Name != "ci-job-4-2" || pod.Annotations[kwoklab.AnnotationRunFor] != "1.5s" ||
+	pod := kwoklab.JobPod(&sc.Workloads[0], 4, 2, "run1")
+	if pod.Name != "ci-job-4-2" || pod.Spec.NodeSelector[kwoklab.LabelRun] != "run1" ||
 		pod.Spec.NodeSelector["cloud.google.com/gke-preemptible"] != "true" || len(pod.Spec.Tolerations) != 1 {
 		t.Errorf("pod %+v", pod)
 	}

@@ -40,8 +40,7 @@ func (o *Options) defaults() {
 }
 
 // Run is the lab live on the real scheduler: on the cluster Options name,
-// or on a local control plane it starts (and stops) with kwok's stages plus
-// [JobStage], it runs each variant ([RunVariant]) in turn, then prints the
+// or on a local control plane it starts (and stops), it runs each variant ([RunVariant]) in turn, then prints the
 // simulator's table with a live row and a simulated row per variant, each
 // job pod's pool (and, for a pod that never ran, kube-scheduler's reason),
 // and the agreement between the two; with Options.JSON it writes the
@@ -94,7 +93,6 @@ func connect(ctx context.Context, o Options) (kubernetes.Interface, func() error
 	}
 	fmt.Fprintln(o.Progress, "starting a local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)...")
 	c, err := controlplane.Start(ctx, controlplane.Options{
-		Stages:       []string{JobStage},
 		StartTimeout: o.Timeout,
 		Logger:       slog.New(slog.NewTextHandler(o.Progress, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})

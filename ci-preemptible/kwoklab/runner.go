@@ -49,9 +49,20 @@ type liveNode struct {
 // phases, a replacement VM's arrival.
 type step struct {
 	at   time.Duration
-	what string // "notice", "kill", "gone", "boot"
+	what stepKind
 	node *liveNode
 }
+
+// stepKind is what a step does.
+type stepKind string
+
+// The steps of a preemption.
+const (
+	stepNotice stepKind = "notice" // the node is cordoned; kill and gone are queued
+	stepKill   stepKind = "kill"   // graceful shutdown ends: the node's pods fail
+	stepGone   stepKind = "gone"   // the VM is gone: the node is deleted
+	stepBoot   stepKind = "boot"   // the replacement joins
+)
 
 // runner drives one variant on a cluster: it plays GitLab and
 // gitlab-runner (job pods created on the trace's schedule, retried as
@@ -136,7 +147,7 @@ func (r *runner) createDeployments(ctx context.Context, timeout time.Duration) e
 		if w.Jobs != nil {
 			continue
 		}
-		d := deployment(w)
+		d := deployment(w, r.runID)
 		if _, err := r.cs.AppsV1().Deployments(r.ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("kwok lab: create deployment %s: %w", d.Name, err)
 		}
@@ -161,10 +172,12 @@ func (r *runner) createDeployments(ctx context.Context, timeout time.Duration) e
 	return nil
 }
 
-// deployment is a Deployment workload as an apps/v1 object: its pod
-// template and replica count, selected by the template's labels.
-func deployment(w *sim.Workload) *appsv1.Deployment {
+// deployment is a Deployment workload as run runID creates it: its pod
+// template, confined to the run's nodes, and replica count, selected by
+// the template's labels.
+func deployment(w *sim.Workload, runID string) *appsv1.Deployment {
 	pod := w.PodTemplate()
+	Confine(&pod.Spec, runID)
 	replicas := int32(w.Replicas())
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: w.Name, Labels: map[string]string{LabelWorkload: w.Name}},
@@ -185,7 +198,7 @@ func (r *runner) plan() {
 			continue
 		}
 		for _, at := range p.Preemption.At {
-			r.steps = append(r.steps, step{at: at.Duration, what: "notice", node: &liveNode{pool: p}})
+			r.steps = append(r.steps, step{at: at.Duration, what: stepNotice, node: &liveNode{pool: p}})
 		}
 	}
 }
@@ -232,7 +245,7 @@ func (r *runner) arrivals(ctx context.Context, now time.Duration) error {
 }
 
 func (r *runner) submit(ctx context.Context, job, try int, d, now time.Duration) error {
-	pod := JobPod(r.jobs, job, try, d)
+	pod := JobPod(r.jobs, job, try, r.runID)
 	if _, err := r.cs.CoreV1().Pods(r.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("kwok lab: create pod %s: %w", pod.Name, err)
 	}
@@ -258,7 +271,7 @@ func (r *runner) doSteps(ctx context.Context, now time.Duration) error {
 func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 	pr := s.node.pool.Preemption
 	switch s.what {
-	case "notice":
+	case stepNotice:
 		n := r.firstNode(s.node.pool)
 		if n == nil {
 			return nil
@@ -273,17 +286,17 @@ func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 			return err
 		}
 		r.steps = append(r.steps,
-			step{at: s.at + pr.GracePeriod.Duration, what: "kill", node: n},
-			step{at: s.at + pr.Notice.Duration, what: "gone", node: n})
-	case "kill":
+			step{at: s.at + pr.GracePeriod.Duration, what: stepKill, node: n},
+			step{at: s.at + pr.Notice.Duration, what: stepGone, node: n})
+	case stepKill:
 		return r.killPods(ctx, s.node, now)
-	case "gone":
+	case stepGone:
 		s.node.gone = true
 		if err := r.cs.CoreV1().Nodes().Delete(ctx, s.node.name, metav1.DeleteOptions{}); err != nil {
 			return fmt.Errorf("kwok lab: delete node %s: %w", s.node.name, err)
 		}
-		r.steps = append(r.steps, step{at: s.at + s.node.pool.BootTime.Duration, what: "boot", node: s.node})
-	case "boot":
+		r.steps = append(r.steps, step{at: s.at + s.node.pool.BootTime.Duration, what: stepBoot, node: s.node})
+	case stepBoot:
 		n, err := r.addNode(ctx, s.node.pool)
 		if err != nil {
 			return err
@@ -364,19 +377,50 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 }
 
 // failPod marks a pod Failed as the kubelet does when its node shuts down.
-// kwok writes the same pod's status as it plays the kubelet, so an update
-// can meet a newer version: read it again and retry. It reports false when
-// the pod reached a final phase on its own first.
+// It reports false when the pod reached a final phase on its own first.
 func (r *runner) failPod(ctx context.Context, p *corev1.Pod) (failed bool, err error) {
+	return r.endPod(ctx, p, func(s *corev1.PodStatus) {
+		s.Phase = corev1.PodFailed
+		s.Reason = "Terminated"
+		s.Message = "Pod was terminated in response to imminent node shutdown."
+	})
+}
+
+// succeedPod ends a job pod whose job has run its duration, as its script
+// would: phase Succeeded, every container terminated with exit code 0. The
+// lab does it, not a kwok Stage, so that it runs on any cluster whose
+// nodes kwok manages, with kwok's default stages (cluster:local's). It
+// reports false when the pod reached a final phase first.
+func (r *runner) succeedPod(ctx context.Context, p *corev1.Pod) (succeeded bool, err error) {
+	return r.endPod(ctx, p, func(s *corev1.PodStatus) {
+		now := metav1.Now()
+		s.Phase = corev1.PodSucceeded
+		s.ContainerStatuses = s.ContainerStatuses[:0]
+		for _, c := range p.Spec.Containers {
+			s.ContainerStatuses = append(s.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+					ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}}})
+		}
+		for i := range s.Conditions {
+			if c := &s.Conditions[i]; c.Type == corev1.PodReady || c.Type == corev1.ContainersReady {
+				c.Status, c.Reason = corev1.ConditionFalse, "PodCompleted"
+			}
+		}
+	})
+}
+
+// endPod writes a final status to a pod that has none yet. kwok writes the
+// same pod's status as it plays the kubelet, so an update can meet a newer
+// version: read it again and retry. It reports false when the pod reached
+// a final phase on its own first.
+func (r *runner) endPod(ctx context.Context, p *corev1.Pod, final func(*corev1.PodStatus)) (ended bool, err error) {
 	pods := r.cs.CoreV1().Pods(r.ns)
 	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if done(p) {
 			return nil
 		}
 		q := p.DeepCopy()
-		q.Status.Phase = corev1.PodFailed
-		q.Status.Reason = "Terminated"
-		q.Status.Message = "Pod was terminated in response to imminent node shutdown."
+		final(&q.Status)
 		_, err := pods.UpdateStatus(ctx, q, metav1.UpdateOptions{})
 		if apierrors.IsConflict(err) {
 			fresh, gerr := pods.Get(ctx, p.Name, metav1.GetOptions{})
@@ -385,10 +429,10 @@ func (r *runner) failPod(ctx context.Context, p *corev1.Pod) (failed bool, err e
 			}
 			p = fresh
 		}
-		failed = err == nil
+		ended = err == nil
 		return err
 	})
-	return failed, err
+	return ended, err
 }
 
 // done is whether a pod has reached a final phase.
@@ -433,9 +477,28 @@ func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err
 			// that could make room: stuck, not busy.
 		default:
 			busy = true
+			if err := r.maybeSucceed(ctx, a, p); err != nil {
+				return false, err
+			}
 		}
 	}
 	return busy || r.pendingCouldMove(), nil
+}
+
+// maybeSucceed ends a running job pod once its job has run its duration
+// since the lab saw it bound.
+func (r *runner) maybeSucceed(ctx context.Context, a *attempt, p *corev1.Pod) error {
+	if p.Status.Phase != corev1.PodRunning || r.now()-a.started < a.duration {
+		return nil
+	}
+	ok, err := r.succeedPod(ctx, p)
+	if err != nil {
+		return fmt.Errorf("kwok lab: end pod %s: %w", p.Name, err)
+	}
+	if ok {
+		a.done, a.finished = true, r.now()
+	}
+	return nil
 }
 
 // pendingCouldMove is whether a pending job pod has not had the scheduler's
