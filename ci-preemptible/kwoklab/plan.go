@@ -174,7 +174,8 @@ func JobPod(w *sim.Workload, job, attempt int, runID string) *corev1.Pod {
 // cluster may hold nodes of its own (`go tool mage cluster:local` has
 // kwok-general and a kwok-preemptible tainted like the lab's pool) or of
 // another run, and a job pod that lands there is a placement the simulator
-// cannot make (measured on cluster:local: agreement fell to 33%). The run's
+// cannot make (measured on a cluster:local-shaped control plane: job pods
+// of post-tainted on kwok-preemptible, agreement 43%). The run's
 // label joins the pod's nodeSelector, which kube-scheduler ANDs with
 // everything else the pod asks: its own selector, node affinity and
 // tolerations are left as the variant wrote them, so a variant that forgot
