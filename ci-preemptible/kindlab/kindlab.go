@@ -16,10 +16,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/bloglabs/posts/internal/kube"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
 
-// DefaultCluster is the cluster the live lab creates or reuses: the name in
+// DefaultCluster is the cluster the kind lab creates or reuses: the name in
 // ci-preemptible/deploy/kind-cluster.yaml, whose preemptible worker is the
 // container preemptible-lab-worker2.
 const DefaultCluster = "preemptible-lab"
@@ -106,7 +107,7 @@ func Run(ctx context.Context, stdout io.Writer, o Options) (err error) {
 	}()
 	cs, err := kind.Clientset(o.Cluster, pr)
 	if err != nil {
-		return fmt.Errorf("live lab: %w", err)
+		return fmt.Errorf("kind lab: %w", err)
 	}
 	l := lab{cs: cs, every: time.Second, stop: func(ctx context.Context, node string) error {
 		preempted = node
@@ -115,7 +116,7 @@ func Run(ctx context.Context, stdout io.Writer, o Options) (err error) {
 	return l.run(ctx, stdout, o)
 }
 
-// lab is the live lab on a cluster that is up: cs its API server, stop the
+// lab is the kind lab on a cluster that is up: cs its API server, stop the
 // preemption of a node, every the polling period.
 type lab struct {
 	cs    kubernetes.Interface
@@ -127,13 +128,13 @@ func (l lab) run(ctx context.Context, stdout io.Writer, o Options) error {
 	pr, cs := o.Progress, l.cs
 	node, err := l.waitPreemptibleNode(ctx, o.Timeout)
 	if err != nil {
-		return fmt.Errorf("live lab: cluster %s: %w", o.Cluster, err)
+		return fmt.Errorf("kind lab: cluster %s: %w", o.Cluster, err)
 	}
 	ns := "preemptible-lab-" + strings.ToLower(rand.Text()[:6])
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name: ns, Labels: map[string]string{kind.LabelPartOf: kind.PartOf},
 	}}, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("live lab: create namespace %s: %w", ns, err)
+		return fmt.Errorf("kind lab: create namespace %s: %w", ns, err)
 	}
 	defer func() {
 		bg := metav1.DeletePropagationBackground
@@ -145,7 +146,7 @@ func (l lab) run(ctx context.Context, stdout io.Writer, o Options) error {
 	}
 	fmt.Fprintf(pr, "applying web-deployment.yaml, %d job pod(s) from job-pod.yaml and one without its toleration in namespace %s...\n", o.Jobs, ns)
 	if _, err := cs.AppsV1().Deployments(ns).Create(ctx, web, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("live lab: create deployment web: %w", err)
+		return fmt.Errorf("kind lab: create deployment web: %w", err)
 	}
 	for i := 1; i <= o.Jobs; i++ {
 		if err := createJob(ctx, cs, ns, fmt.Sprintf("job-%d", i), VariantJob); err != nil {
@@ -182,7 +183,7 @@ func (l lab) run(ctx context.Context, stdout io.Writer, o Options) error {
 		return err
 	}
 	rows, err = l.waitRows(ctx, ns, o.Timeout, func(rows []Row) bool {
-		return len(rows) >= want+1 && Settled(rows) && slices.ContainsFunc(rows, func(r Row) bool { return r.Workload == "job retry" })
+		return len(rows) >= want+1 && Settled(rows) && slices.ContainsFunc(rows, func(r Row) bool { return r.Workload == WorkloadRetry })
 	})
 	if err != nil {
 		return err
@@ -206,40 +207,23 @@ func report(w io.Writer, rows []Row) error {
 	return nil
 }
 
-func createJob(ctx context.Context, cs kubernetes.Interface, ns, name, variant string) error {
+func createJob(ctx context.Context, cs kubernetes.Interface, ns, name string, variant Variant) error {
 	pod, err := JobPod(name, variant)
 	if err != nil {
 		return err
 	}
 	if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("live lab: create pod %s: %w", name, err)
+		return fmt.Errorf("kind lab: create pod %s: %w", name, err)
 	}
 	return nil
 }
 
-// poll calls f every l.every until it reports done, ctx ends or timeout
-// passes.
+// poll is kube.Poll every l.every, its error the kind lab's.
 func (l lab) poll(ctx context.Context, timeout time.Duration, what string, f func(context.Context) (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(l.every)
-	defer tick.Stop()
-	for {
-		done, err := f(ctx)
-		if done {
-			return nil
-		}
-		if ctx.Err() != nil {
-			if context.Cause(ctx) == context.DeadlineExceeded && err == nil {
-				return fmt.Errorf("live lab: %s: not within %s", what, timeout)
-			}
-			return fmt.Errorf("live lab: %s: %w", what, errors.Join(err, ctx.Err()))
-		}
-		select {
-		case <-ctx.Done():
-		case <-tick.C:
-		}
+	if err := kube.Poll(ctx, timeout, l.every, what, f); err != nil {
+		return fmt.Errorf("kind lab: %w", err)
 	}
+	return nil
 }
 
 func snapshot(ctx context.Context, cs kubernetes.Interface, ns string) ([]Row, error) {
@@ -282,7 +266,7 @@ func (l lab) waitPreemptibleNode(ctx context.Context, timeout time.Duration) (st
 		name = ""
 		for i := range nodes.Items {
 			n := &nodes.Items[i]
-			if !nodeReady(n) {
+			if !kube.NodeReady(n) {
 				return false, nil
 			}
 			if pool(n) == PoolPreemptible && name == "" {
@@ -306,7 +290,7 @@ func (l lab) waitNodeNotReady(ctx context.Context, name string, timeout time.Dur
 		if err != nil {
 			return false, err
 		}
-		return !nodeReady(n), nil
+		return !kube.NodeReady(n), nil
 	})
 }
 

@@ -34,7 +34,7 @@ func load[T any](t *testing.T, path string) T {
 func TestJobPodVariants(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		variant   string
+		variant   kindlab.Variant
 		tolerates bool
 	}{
 		{kindlab.VariantJob, true},
@@ -45,7 +45,7 @@ func TestJobPodVariants(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.variant, err)
 		}
-		if p.Name != "job-x" || p.Namespace != "" || p.Labels[kindlab.LabelVariant] != tc.variant || p.Labels["pod"] != "runner-job" {
+		if p.Name != "job-x" || p.Namespace != "" || kindlab.Variant(p.Labels[kindlab.LabelVariant]) != tc.variant || p.Labels["pod"] != "runner-job" {
 			t.Errorf("%s: name %q namespace %q labels %v, want job-x, none, the manifest's and the variant's", tc.variant, p.Name, p.Namespace, p.Labels)
 		}
 		if got := p.Spec.NodeSelector[kindlab.PreemptibleKey]; got != "true" {
@@ -129,14 +129,14 @@ func TestSummarize(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		dir     string
-		states  map[string]string // pod → state
-		reasons map[string]string // pod → part of why
+		states  map[string]kindlab.State // pod → state
+		reasons map[string]string        // pod → part of why
 	}{
 		{"landed",
-			map[string]string{"job-1": kindlab.StateRunning, "job-2": kindlab.StateRunning, "job-no-toleration": kindlab.StatePending, "web-7c9d8b6f5d-2xkqz": kindlab.StateRunning},
+			map[string]kindlab.State{"job-1": kindlab.StateRunning, "job-2": kindlab.StateRunning, "job-no-toleration": kindlab.StatePending, "web-7c9d8b6f5d-2xkqz": kindlab.StateRunning},
 			map[string]string{"job-no-toleration": "2 node(s) had untolerated taint(s)"}},
 		{"preempted",
-			map[string]string{"job-1": kindlab.StateLost, "job-2": kindlab.StateLost, "job-1-retry": kindlab.StatePending, "job-no-toleration": kindlab.StatePending, "web-7c9d8b6f5d-tq4rs": kindlab.StateRunning},
+			map[string]kindlab.State{"job-1": kindlab.StateLost, "job-2": kindlab.StateLost, "job-1-retry": kindlab.StatePending, "job-no-toleration": kindlab.StatePending, "web-7c9d8b6f5d-tq4rs": kindlab.StateRunning},
 			map[string]string{"job-1": "Kubelet stopped posting node status.", "job-1-retry": "2 node(s) had untolerated taint(s)"}},
 	} {
 		pods := load[corev1.PodList](t, tc.dir+"/pods.yaml").Items

@@ -11,17 +11,17 @@ import (
 )
 
 // The summary of objects recorded from a real control plane (kube-apiserver,
-// kube-scheduler v1.37.2, kwok nodes) by the live lab (`cisim lab --runtime
+// kube-scheduler v1.37.2, kwok nodes) by the kwok lab (`cisim lab --runtime
 // kwok --record`), at the preemption notice: what the API server and the
 // scheduler really write, where the kind fixtures are written by hand.
 func TestSummarizeRecorded(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		dir       string
-		wantState map[string]int // state → pods
+		wantState map[kindlab.State]int // state → pods
 	}{
-		{"kwok/post-tainted", map[string]int{kindlab.StateRunning: 0}},
-		{"kwok/post-toleration-forgotten", map[string]int{kindlab.StatePending: 0}},
+		{"kwok/post-tainted", map[kindlab.State]int{kindlab.StateRunning: 0}},
+		{"kwok/post-toleration-forgotten", map[kindlab.State]int{kindlab.StatePending: 0}},
 	} {
 		pods := load[corev1.PodList](t, tc.dir+"/pods.yaml").Items
 		nodes := load[corev1.NodeList](t, tc.dir+"/nodes.yaml").Items
@@ -32,7 +32,7 @@ func TestSummarizeRecorded(t *testing.T) {
 		if s := kindlab.Check(rows); len(s) != 0 {
 			t.Errorf("%s: surprises in a run that went as planned: %v", tc.dir, s)
 		}
-		states := map[string]int{}
+		states := map[kindlab.State]int{}
 		for _, r := range rows {
 			states[r.State]++
 		}

@@ -119,7 +119,7 @@ func (f *fakeCluster) preempt(ctx context.Context, name string) error {
 	return fmt.Errorf("no node %s", name)
 }
 
-// The live lab's steps against the fake cluster: both tables, the right
+// The kind lab's steps against the fake cluster: both tables, the right
 // node preempted, and no surprise reported.
 func TestLabSteps(t *testing.T) {
 	t.Parallel()

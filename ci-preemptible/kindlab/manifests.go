@@ -19,23 +19,30 @@ const PreemptibleKey = "cloud.google.com/gke-preemptible"
 // VariantForgotten or VariantRetry (the web pods carry app=web).
 const LabelVariant = "lab.bloglabs.dev/variant"
 
+// Variant is which job pod of the lab a pod is, the value of its
+// LabelVariant.
+type Variant string
+
 // The variants of a job pod.
 const (
 	// VariantJob is job-pod.yaml as it is: selector and toleration.
-	VariantJob = "job"
+	VariantJob Variant = "job"
 	// VariantForgotten is job-pod.yaml without its toleration: the
 	// selector still sends it to the tainted node, which refuses it.
-	VariantForgotten = "toleration-forgotten"
+	VariantForgotten Variant = "toleration-forgotten"
 	// VariantRetry is GitLab's retry of a job whose pod died with its node:
 	// the same pod again, created after the preemption.
-	VariantRetry = "retry"
+	VariantRetry Variant = "retry"
 )
+
+// Variants are every Variant, in the order above.
+func Variants() []Variant { return []Variant{VariantJob, VariantForgotten, VariantRetry} }
 
 // JobPod is the job pod of ci-preemptible/deploy/job-pod.yaml, decoded
 // strictly, named name, in variant VariantJob, VariantRetry, or
 // VariantForgotten (every toleration of PreemptibleKey removed; the
 // nodeSelector kept).
-func JobPod(name, variant string) (*corev1.Pod, error) {
+func JobPod(name string, variant Variant) (*corev1.Pod, error) {
 	data, err := deploy.FS.ReadFile("job-pod.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("job pod: %w", err)
@@ -61,7 +68,7 @@ func JobPod(name, variant string) (*corev1.Pod, error) {
 	if pod.Labels == nil {
 		pod.Labels = map[string]string{}
 	}
-	pod.Labels[LabelVariant] = variant
+	pod.Labels[LabelVariant] = string(variant)
 	return pod, nil
 }
 

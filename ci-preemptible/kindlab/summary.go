@@ -10,37 +10,66 @@ import (
 	"text/tabwriter"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/bloglabs/posts/internal/kube"
 )
+
+// State is where a pod of a Row stands, as the table prints it.
+type State string
 
 // The states of a Row.
 const (
-	StateRunning  = "running"
-	StateStarting = "starting"  // scheduled, containers not running yet
-	StatePending  = "pending"   // not scheduled
-	StateLost     = "lost"      // on a node that is not Ready or is gone
-	StateFailed   = "failed"    // phase Failed
-	StateDone     = "succeeded" // phase Succeeded
-	StateStopping = "terminating"
+	StateRunning  State = "running"
+	StateStarting State = "starting"  // scheduled, containers not running yet
+	StatePending  State = "pending"   // not scheduled
+	StateLost     State = "lost"      // on a node that is not Ready or is gone
+	StateFailed   State = "failed"    // phase Failed
+	StateDone     State = "succeeded" // phase Succeeded
+	StateStopping State = "terminating"
 )
+
+// States are every State, in the order above.
+func States() []State {
+	return []State{StateRunning, StateStarting, StatePending, StateLost, StateFailed, StateDone, StateStopping}
+}
+
+// Pool is the kind of node a Row's pod is on, as the table prints it.
+type Pool string
 
 // The pools of a Row.
 const (
-	PoolPreemptible  = "preemptible"
-	PoolOrdinary     = "ordinary"
-	PoolControlPlane = "control plane"
+	PoolPreemptible  Pool = "preemptible"
+	PoolOrdinary     Pool = "ordinary"
+	PoolControlPlane Pool = "control plane"
 )
+
+// Workload is what a Row's pod is for, as the table prints it.
+type Workload string
+
+// The workloads of a Row, in the table's order.
+const (
+	WorkloadJob       Workload = "job"
+	WorkloadRetry     Workload = "job retry"
+	WorkloadForgotten Workload = "job, toleration forgotten"
+	WorkloadWeb       Workload = "web"
+	WorkloadOther     Workload = "other"
+)
+
+// Workloads are every Workload, in the table's order.
+func Workloads() []Workload {
+	return []Workload{WorkloadJob, WorkloadRetry, WorkloadForgotten, WorkloadWeb, WorkloadOther}
+}
 
 // Row is where one pod is, and why.
 type Row struct {
-	Pod string
-	// Workload is "web", "job", "job, toleration forgotten" or "job retry".
-	Workload string
+	Pod      string
+	Workload Workload
 	// Node is the node the pod was bound to, "" when none.
 	Node string
 	// Pool is the node's: PoolPreemptible (it has the GKE label),
 	// PoolControlPlane or PoolOrdinary; "" when the pod has no node.
-	Pool  string
-	State string
+	Pool  Pool
+	State State
 	// Why explains a state other than running: kube-scheduler's message for
 	// a pending pod, the node's condition for a lost one, the kubelet's
 	// reason for a failed or starting one.
@@ -69,10 +98,10 @@ func Summarize(pods []corev1.Pod, nodes []corev1.Node) []Row {
 		case p.Status.Phase == corev1.PodSucceeded:
 			r.State = StateDone
 		case p.Spec.NodeName == "":
-			r.State, r.Why = StatePending, schedulerReason(p)
+			r.State, r.Why = StatePending, kube.SchedulerReason(p)
 		case n == nil:
 			r.State, r.Why = StateLost, "node "+p.Spec.NodeName+" is gone"
-		case !nodeReady(n):
+		case !kube.NodeReady(n):
 			r.State, r.Why = StateLost, "node not Ready: "+nodeNotReadyReason(n)
 		case p.DeletionTimestamp != nil:
 			r.State = StateStopping
@@ -84,7 +113,7 @@ func Summarize(pods []corev1.Pod, nodes []corev1.Node) []Row {
 		rows = append(rows, r)
 	}
 	slices.SortFunc(rows, func(a, b Row) int {
-		return cmp.Or(cmp.Compare(workloadOrder(a.Workload), workloadOrder(b.Workload)), strings.Compare(a.Pod, b.Pod))
+		return cmp.Or(cmp.Compare(slices.Index(Workloads(), a.Workload), slices.Index(Workloads(), b.Workload)), strings.Compare(a.Pod, b.Pod))
 	})
 	return rows
 }
@@ -114,7 +143,7 @@ func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  pod\tworkload\tnode\tpool\tstate\twhy")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", r.Pod, r.Workload, dash(r.Node), dash(r.Pool), r.State, r.Why)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", r.Pod, r.Workload, dash(r.Node), dash(string(r.Pool)), r.State, r.Why)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
@@ -138,35 +167,31 @@ func Check(rows []Row) []string {
 	var out []string
 	for _, r := range rows {
 		switch {
-		case r.Workload == "web" && r.Pool == PoolPreemptible:
+		case r.Workload == WorkloadWeb && r.Pool == PoolPreemptible:
 			out = append(out, fmt.Sprintf("web pod %s is on the preemptible node %s: is the taint missing?", r.Pod, r.Node))
-		case r.Workload == "job, toleration forgotten" && r.Node != "":
+		case r.Workload == WorkloadForgotten && r.Node != "":
 			out = append(out, fmt.Sprintf("job pod %s without toleration was placed on %s", r.Pod, r.Node))
-		case (r.Workload == "job" || r.Workload == "job retry") && r.Node != "" && r.Pool != PoolPreemptible:
+		case (r.Workload == WorkloadJob || r.Workload == WorkloadRetry) && r.Node != "" && r.Pool != PoolPreemptible:
 			out = append(out, fmt.Sprintf("job pod %s is on %s, not on a preemptible node: is the nodeSelector missing?", r.Pod, r.Node))
 		}
 	}
 	return out
 }
 
-func workload(p *corev1.Pod) string {
+func workload(p *corev1.Pod) Workload {
 	switch {
 	case p.Labels["app"] == "web":
-		return "web"
-	case p.Labels[LabelVariant] == VariantRetry:
-		return "job retry"
+		return WorkloadWeb
+	case Variant(p.Labels[LabelVariant]) == VariantRetry:
+		return WorkloadRetry
 	case p.Labels["pod"] == "runner-job" || p.Labels[LabelVariant] != "":
 		if !tolerates(p) {
-			return "job, toleration forgotten"
+			return WorkloadForgotten
 		}
-		return "job"
+		return WorkloadJob
 	default:
-		return "other"
+		return WorkloadOther
 	}
-}
-
-func workloadOrder(w string) int {
-	return slices.Index([]string{"job", "job retry", "job, toleration forgotten", "web", "other"}, w)
 }
 
 // tolerates reports whether p tolerates the preemptible taint (any value).
@@ -180,7 +205,7 @@ func tolerates(p *corev1.Pod) bool {
 	return false
 }
 
-func pool(n *corev1.Node) string {
+func pool(n *corev1.Node) Pool {
 	if n.Labels[PreemptibleKey] == "true" {
 		return PoolPreemptible
 	}
@@ -188,15 +213,6 @@ func pool(n *corev1.Node) string {
 		return PoolControlPlane
 	}
 	return PoolOrdinary
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // nodeNotReadyReason is the node controller's words, "Kubelet stopped
@@ -208,23 +224,6 @@ func nodeNotReadyReason(n *corev1.Node) string {
 		}
 	}
 	return "no Ready condition"
-}
-
-// schedulerReason is the PodScheduled condition's message, without the
-// "preemption: ..." sentence kube-scheduler appends (about evicting
-// lower-priority pods, not about placement). "" until the scheduler has
-// tried.
-func schedulerReason(p *corev1.Pod) string {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
-			msg := c.Message
-			if i := strings.Index(msg, " preemption:"); i >= 0 {
-				msg = msg[:i]
-			}
-			return joinNonEmpty(": ", c.Reason, strings.TrimSpace(msg))
-		}
-	}
-	return ""
 }
 
 // waitingReason is the first waiting container's reason (ContainerCreating,

@@ -195,3 +195,45 @@ func quantile(sorted []float64, q float64) float64 {
 	i := int(math.Ceil(q*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
+
+// finish gathers the run's measurements at its end into e.res.
+func (e *engine) finish() {
+	end := e.now
+	e.res.End = seconds(end)
+	for _, ps := range e.pools {
+		for _, n := range ps.nodes {
+			ps.nodeSeconds += end - n.created
+			ps.stats.MaxNodeAge = max(ps.stats.MaxNodeAge, seconds(end-n.born))
+		}
+		ps.stats.NodeHours = ps.nodeSeconds / 3600
+		switch ps.spec.Provisioning {
+		case Fixed:
+			ps.stats.Cost = ps.spec.CostPerMonth * float64(ps.spec.Min) * end / (30 * 86400)
+		default:
+			ps.stats.Cost = ps.spec.PricePerHour * ps.stats.NodeHours
+		}
+		e.res.Cost += ps.stats.Cost
+		e.res.Pools = append(e.res.Pools, ps.stats)
+	}
+	for _, t := range e.tmpls {
+		for q := t.pending.peek(livePending); q != nil; q = t.pending.peek(livePending) {
+			t.pending.pop()
+			e.res.PendingAtEnd++
+			if t.isJob {
+				e.res.NeverScheduled++
+				if e.opts.Placements {
+					e.res.Placements = append(e.res.Placements, Placement{Workload: t.w.Name, Job: q.job, Attempt: q.attempt})
+				}
+			}
+		}
+		if !t.isJob {
+			e.countReplicas(t, 0)
+		}
+		e.res.Workloads = append(e.res.Workloads, *t.st)
+	}
+	e.res.Unfinished = e.inFlight
+	e.res.Wait = waitStats(e.waits)
+	if e.tl != nil {
+		e.res.Timeline = e.tl
+	}
+}

@@ -11,8 +11,8 @@ import (
 	tclog "github.com/testcontainers/testcontainers-go/log"
 
 	"github.com/bloglabs/posts/ci-preemptible/kindlab"
-	"github.com/bloglabs/posts/ci-preemptible/lab"
-	"github.com/bloglabs/posts/ci-preemptible/live"
+	"github.com/bloglabs/posts/ci-preemptible/kwoklab"
+	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/cli"
 )
 
@@ -60,16 +60,16 @@ const (
 type config struct {
 	lab     bool
 	runtime string
-	sim     lab.Options
+	sim     simlab.Options
 	kind    kindlab.Options
-	live    live.Options
+	kwok    kwoklab.Options
 	set     map[string]bool // flags given
 }
 
 // The live labs, replaced by tests that check the command line alone.
 var (
 	runKind = kindlab.Run
-	runLive = live.Run
+	runKwok = kwoklab.Run
 )
 
 // Run is the cisim command line: args without the program name. Results go
@@ -79,7 +79,7 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 		if len(args) > 1 {
 			return cli.Usagef("list takes no arguments")
 		}
-		return lab.List(streams.Out)
+		return simlab.List(streams.Out)
 	}
 	cfg, err := parse(args, streams)
 	if err != nil {
@@ -93,11 +93,11 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 		quietOnce.Do(func() { tclog.SetDefault(tclog.NewNoopLogger()) })
 		return runKind(ctx, streams.Out, cfg.kind)
 	case RuntimeKwok:
-		cfg.live.Progress = streams.Err
-		return runLive(ctx, streams.Out, cfg.live)
+		cfg.kwok.Progress = streams.Err
+		return runKwok(ctx, streams.Out, cfg.kwok)
 	default:
-		err := lab.Simulate(ctx, streams.Out, cfg.sim)
-		if errors.Is(err, lab.ErrNoScenario) {
+		err := simlab.Simulate(ctx, streams.Out, cfg.sim)
+		if errors.Is(err, simlab.ErrNoScenario) {
 			return cli.Usagef("--scenario: %v", err)
 		}
 		return err
@@ -137,9 +137,9 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.sim.JSON, "json", "", "write the results to `FILE` (JSON; durations in nanoseconds)")
 	fs.Uint64Var(&cfg.sim.Seed, "seed", 0, "override the scenarios' seed")
 	fs.DurationVar(&cfg.sim.Horizon, "horizon", 0, "override the scenarios' horizon (e.g. 168h)")
-	fs.StringVar(&cfg.live.Kubeconfig, "kubeconfig", "", "kwok: the cluster's kubeconfig `FILE` (its nodes must be managed by kwok); none starts a local control plane")
-	fs.StringVar(&cfg.live.Record, "record", "", "kwok: write each variant's pods and nodes as the API server returns them into `DIR` (test fixtures)")
-	fs.StringVar(&cfg.live.Context, "context", "", "kwok: the kubeconfig's context `NAME` (default: its current context)")
+	fs.StringVar(&cfg.kwok.Kubeconfig, "kubeconfig", "", "kwok: the cluster's kubeconfig `FILE` (its nodes must be managed by kwok); none starts a local control plane")
+	fs.StringVar(&cfg.kwok.Record, "record", "", "kwok: write each variant's pods and nodes as the API server returns them into `DIR` (test fixtures)")
+	fs.StringVar(&cfg.kwok.Context, "context", "", "kwok: the kubeconfig's context `NAME` (default: its current context)")
 	fs.StringVar(&cfg.kind.Cluster, "cluster", kindlab.DefaultCluster, "kind: the cluster's `NAME` (reused if it exists, else created)")
 	fs.BoolVar(&cfg.kind.Keep, "keep", false, "kind: keep a cluster the lab created")
 	fs.IntVar(&cfg.kind.Jobs, "jobs", 2, "kind: job pods with selector and toleration (each requests 1.1 CPU, 2.1 GiB)")
@@ -171,8 +171,8 @@ func (cfg *config) check() error {
 			return cli.Usagef("--jobs %d: want at least 1", cfg.kind.Jobs)
 		}
 	case RuntimeKwok:
-		cfg.live.JSON = cfg.sim.JSON
-		cfg.live.Timeout = cfg.kind.Timeout
+		cfg.kwok.JSON = cfg.sim.JSON
+		cfg.kwok.Timeout = cfg.kind.Timeout
 	case RuntimeSim:
 		if cfg.lab && len(cfg.sim.Scenarios) > 0 {
 			return cli.Usagef("lab runs the blog post's scenarios; drop --scenario or drop lab")

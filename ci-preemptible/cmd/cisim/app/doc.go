@@ -1,7 +1,8 @@
 // Package app is the cisim command line: `cisim [lab] [flags]` runs the
-// preemptible lab in the simulator (package lab), on kind (package kindlab)
-// or live on any cluster, a local control plane with kwok nodes by default
-// (package live); `cisim --scenario ...` runs scenarios of your own;
+// preemptible lab in the simulator (--runtime sim, package simlab), live on
+// any cluster, a local control plane with kwok nodes by default (--runtime
+// kwok, package kwoklab), or on kind (--runtime kind, package kindlab);
+// `cisim --scenario ...` runs scenarios of your own;
 // `cisim list` lists the embedded ones.
 //
 // It has the repository's one CLI shape (package internal/cli): [Run] takes

@@ -12,20 +12,20 @@ import (
 
 	"github.com/bloglabs/posts/ci-preemptible/cmd/cisim/app"
 	"github.com/bloglabs/posts/ci-preemptible/kindlab"
-	"github.com/bloglabs/posts/ci-preemptible/live"
+	"github.com/bloglabs/posts/ci-preemptible/kwoklab"
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/runtimes/kind"
 )
 
 // The command line of the live labs, without a cluster: what reaches
-// kindlab.Run and live.Run, and what is refused before them.
+// kindlab.Run and kwoklab.Run, and what is refused before them.
 func TestRunLiveFlags(t *testing.T) {
 	var gotKind *kindlab.Options
-	var gotLive *live.Options
+	var gotLive *kwoklab.Options
 	app.SetLiveLabs(t.Cleanup, func(_ context.Context, _ io.Writer, o kindlab.Options) error {
 		gotKind = &o
 		return nil
-	}, func(_ context.Context, _ io.Writer, o live.Options) error {
+	}, func(_ context.Context, _ io.Writer, o kwoklab.Options) error {
 		gotLive = &o
 		return nil
 	})
@@ -34,15 +34,15 @@ func TestRunLiveFlags(t *testing.T) {
 		args     []string
 		code     int
 		wantKind *kindlab.Options
-		wantLive *live.Options
+		wantLive *kwoklab.Options
 	}{
 		{args: []string{"lab", "--runtime", "kind"}, wantKind: &kindDefaults},
 		{args: []string{"lab", "--runtime", "kind", "--cluster", "mine", "--keep", "--jobs", "3", "--notice", "30s", "--timeout", "5m"},
 			wantKind: &kindlab.Options{Cluster: "mine", Keep: true, Jobs: 3, Notice: 30 * time.Second, Timeout: 5 * time.Minute}},
 		{args: []string{"--runtime", "kind"}, wantKind: &kindDefaults},
-		{args: []string{"lab", "--runtime", "kwok"}, wantLive: &live.Options{Timeout: 3 * time.Minute}},
+		{args: []string{"lab", "--runtime", "kwok"}, wantLive: &kwoklab.Options{Timeout: 3 * time.Minute}},
 		{args: []string{"lab", "--runtime", "kwok", "--kubeconfig", "k.yaml", "--context", "c", "--json", "r.json", "--record", "d", "--timeout", "1m"},
-			wantLive: &live.Options{Kubeconfig: "k.yaml", Context: "c", JSON: "r.json", Record: "d", Timeout: time.Minute}},
+			wantLive: &kwoklab.Options{Kubeconfig: "k.yaml", Context: "c", JSON: "r.json", Record: "d", Timeout: time.Minute}},
 		{args: []string{"lab", "--runtime", "kind", "--svg", "x.svg"}, code: 64},
 		{args: []string{"lab", "--runtime", "kind", "--scenario", "post-tainted"}, code: 64},
 		{args: []string{"lab", "--runtime", "kind", "--seed", "3"}, code: 64},
@@ -92,7 +92,7 @@ func TestRunLiveFlags(t *testing.T) {
 }
 
 // On a machine where kind cannot run (the project's: cgroup v1, privileged
-// containers refused), the live lab says so plainly, exits nonzero and
+// containers refused), the kind lab says so plainly, exits nonzero and
 // creates no cluster. Where kind can run, this test would create one, so it
 // skips: run `go run ./ci-preemptible/cmd/cisim lab --runtime kind` by hand.
 func TestRunLiveRefusesWhereKindCannotRun(t *testing.T) {
@@ -104,7 +104,7 @@ func TestRunLiveRefusesWhereKindCannotRun(t *testing.T) {
 		t.Skip("no Docker engine answers: the host check has nothing to probe (install docker.io and start dockerd)")
 	}
 	if kind.CheckHost(context.Background()) == nil {
-		t.Skip("kind can run here: the live lab would create a cluster; run it by hand")
+		t.Skip("kind can run here: the kind lab would create a cluster; run it by hand")
 	}
 	var stdout, stderr strings.Builder
 	err := app.Run(context.Background(), cli.Streams{Out: &stdout, Err: &stderr}, []string{"lab", "--runtime", "kind", "--cluster", "cisim-test-never-created"})

@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/bloglabs/posts/ci-preemptible/sim"
+	"github.com/bloglabs/posts/internal/kube"
 )
 
 // attempt is one job pod as the lab's runner sees it.
@@ -48,9 +49,20 @@ type liveNode struct {
 // phases, a replacement VM's arrival.
 type step struct {
 	at   time.Duration
-	what string // "notice", "kill", "gone", "boot"
+	what stepKind
 	node *liveNode
 }
+
+// stepKind is what a step does.
+type stepKind string
+
+// The steps of a preemption.
+const (
+	stepNotice stepKind = "notice" // the node is cordoned; kill and gone are queued
+	stepKill   stepKind = "kill"   // graceful shutdown ends: the node's pods fail
+	stepGone   stepKind = "gone"   // the VM is gone: the node is deleted
+	stepBoot   stepKind = "boot"   // the replacement joins
+)
 
 // runner drives one variant on a cluster: it plays GitLab and
 // gitlab-runner (job pods created on the trace's schedule, retried as
@@ -95,26 +107,30 @@ func (r *runner) createNodes(ctx context.Context, timeout time.Duration) error {
 			}
 		}
 	}
-	return poll(ctx, timeout, r.every, "nodes Ready", func(ctx context.Context) (bool, error) {
+	err := kube.Poll(ctx, timeout, r.every, "nodes Ready", func(ctx context.Context) (bool, error) {
 		list, err := r.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: LabelRun + "=" + r.runID})
 		if err != nil {
 			return false, err
 		}
 		ready := 0
 		for i := range list.Items {
-			if nodeReady(&list.Items[i]) {
+			if kube.NodeReady(&list.Items[i]) {
 				ready++
 			}
 		}
 		return ready == len(r.nodes), nil
 	})
+	if err != nil {
+		return fmt.Errorf("kwok lab: %w", err)
+	}
+	return nil
 }
 
 func (r *runner) addNode(ctx context.Context, p *sim.Pool) (*liveNode, error) {
 	r.seq[p.Name]++
 	n := KwokNode(p, r.seq[p.Name], r.runID)
 	if _, err := r.cs.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
-		return nil, fmt.Errorf("live lab: create node %s: %w", n.Name, err)
+		return nil, fmt.Errorf("kwok lab: create node %s: %w", n.Name, err)
 	}
 	ln := &liveNode{pool: p, seq: r.seq[p.Name], name: n.Name}
 	r.nodes = append(r.nodes, ln)
@@ -131,31 +147,37 @@ func (r *runner) createDeployments(ctx context.Context, timeout time.Duration) e
 		if w.Jobs != nil {
 			continue
 		}
-		d := deployment(w)
+		d := deployment(w, r.runID)
 		if _, err := r.cs.AppsV1().Deployments(r.ns).Create(ctx, d, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("live lab: create deployment %s: %w", d.Name, err)
+			return fmt.Errorf("kwok lab: create deployment %s: %w", d.Name, err)
 		}
 		want += w.Replicas()
 	}
-	return poll(ctx, timeout, r.every, "web pods placed", func(ctx context.Context) (bool, error) {
+	err := kube.Poll(ctx, timeout, r.every, "web pods placed", func(ctx context.Context) (bool, error) {
 		pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{LabelSelector: "!" + LabelJob})
 		if err != nil {
 			return false, err
 		}
 		settled := 0
 		for i := range pods.Items {
-			if p := &pods.Items[i]; p.Spec.NodeName != "" || schedulerReason(p) != "" {
+			if p := &pods.Items[i]; p.Spec.NodeName != "" || kube.SchedulerReason(p) != "" {
 				settled++
 			}
 		}
 		return settled >= want, nil
 	})
+	if err != nil {
+		return fmt.Errorf("kwok lab: %w", err)
+	}
+	return nil
 }
 
-// deployment is a Deployment workload as an apps/v1 object: its pod
-// template and replica count, selected by the template's labels.
-func deployment(w *sim.Workload) *appsv1.Deployment {
+// deployment is a Deployment workload as run runID creates it: its pod
+// template, confined to the run's nodes, and replica count, selected by
+// the template's labels.
+func deployment(w *sim.Workload, runID string) *appsv1.Deployment {
 	pod := w.PodTemplate()
+	Confine(&pod.Spec, runID)
 	replicas := int32(w.Replicas())
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: w.Name, Labels: map[string]string{LabelWorkload: w.Name}},
@@ -176,7 +198,7 @@ func (r *runner) plan() {
 			continue
 		}
 		for _, at := range p.Preemption.At {
-			r.steps = append(r.steps, step{at: at.Duration, what: "notice", node: &liveNode{pool: p}})
+			r.steps = append(r.steps, step{at: at.Duration, what: stepNotice, node: &liveNode{pool: p}})
 		}
 	}
 }
@@ -223,9 +245,9 @@ func (r *runner) arrivals(ctx context.Context, now time.Duration) error {
 }
 
 func (r *runner) submit(ctx context.Context, job, try int, d, now time.Duration) error {
-	pod := JobPod(r.jobs, job, try, d)
+	pod := JobPod(r.jobs, job, try, r.runID)
 	if _, err := r.cs.CoreV1().Pods(r.ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("live lab: create pod %s: %w", pod.Name, err)
+		return fmt.Errorf("kwok lab: create pod %s: %w", pod.Name, err)
 	}
 	a := &attempt{job: job, try: try, workload: r.jobs, duration: d, name: pod.Name, created: r.now(), started: -1}
 	r.attempts = append(r.attempts, a)
@@ -249,7 +271,7 @@ func (r *runner) doSteps(ctx context.Context, now time.Duration) error {
 func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 	pr := s.node.pool.Preemption
 	switch s.what {
-	case "notice":
+	case stepNotice:
 		n := r.firstNode(s.node.pool)
 		if n == nil {
 			return nil
@@ -264,17 +286,17 @@ func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 			return err
 		}
 		r.steps = append(r.steps,
-			step{at: s.at + pr.GracePeriod.Duration, what: "kill", node: n},
-			step{at: s.at + pr.Notice.Duration, what: "gone", node: n})
-	case "kill":
+			step{at: s.at + pr.GracePeriod.Duration, what: stepKill, node: n},
+			step{at: s.at + pr.Notice.Duration, what: stepGone, node: n})
+	case stepKill:
 		return r.killPods(ctx, s.node, now)
-	case "gone":
+	case stepGone:
 		s.node.gone = true
 		if err := r.cs.CoreV1().Nodes().Delete(ctx, s.node.name, metav1.DeleteOptions{}); err != nil {
-			return fmt.Errorf("live lab: delete node %s: %w", s.node.name, err)
+			return fmt.Errorf("kwok lab: delete node %s: %w", s.node.name, err)
 		}
-		r.steps = append(r.steps, step{at: s.at + s.node.pool.BootTime.Duration, what: "boot", node: s.node})
-	case "boot":
+		r.steps = append(r.steps, step{at: s.at + s.node.pool.BootTime.Duration, what: stepBoot, node: s.node})
+	case stepBoot:
 		n, err := r.addNode(ctx, s.node.pool)
 		if err != nil {
 			return err
@@ -299,7 +321,7 @@ func (r *runner) firstNode(p *sim.Pool) *liveNode {
 func (r *runner) cordon(ctx context.Context, name string) error {
 	patch := []byte(`{"spec":{"unschedulable":true}}`)
 	if _, err := r.cs.CoreV1().Nodes().Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil {
-		return fmt.Errorf("live lab: cordon node %s: %w", name, err)
+		return fmt.Errorf("kwok lab: cordon node %s: %w", name, err)
 	}
 	for _, n := range r.nodes {
 		if n.name == name {
@@ -315,7 +337,7 @@ func (r *runner) cordon(ctx context.Context, name string) error {
 func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) error {
 	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + n.name})
 	if err != nil {
-		return fmt.Errorf("live lab: pods on %s: %w", n.name, err)
+		return fmt.Errorf("kwok lab: pods on %s: %w", n.name, err)
 	}
 	killed := 0
 	for i := range pods.Items {
@@ -325,7 +347,7 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 		}
 		failed, err := r.failPod(ctx, p)
 		if err != nil {
-			return fmt.Errorf("live lab: fail pod %s: %w", p.Name, err)
+			return fmt.Errorf("kwok lab: fail pod %s: %w", p.Name, err)
 		}
 		if !failed {
 			continue // it finished on its own in the meantime
@@ -333,7 +355,7 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 		killed++
 		zero := int64(0)
 		if err := r.cs.CoreV1().Pods(r.ns).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
-			return fmt.Errorf("live lab: delete pod %s: %w", p.Name, err)
+			return fmt.Errorf("kwok lab: delete pod %s: %w", p.Name, err)
 		}
 		a := r.byName[p.Name]
 		if a == nil {
@@ -355,19 +377,50 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 }
 
 // failPod marks a pod Failed as the kubelet does when its node shuts down.
-// kwok writes the same pod's status as it plays the kubelet, so an update
-// can meet a newer version: read it again and retry. It reports false when
-// the pod reached a final phase on its own first.
+// It reports false when the pod reached a final phase on its own first.
 func (r *runner) failPod(ctx context.Context, p *corev1.Pod) (failed bool, err error) {
+	return r.endPod(ctx, p, func(s *corev1.PodStatus) {
+		s.Phase = corev1.PodFailed
+		s.Reason = "Terminated"
+		s.Message = "Pod was terminated in response to imminent node shutdown."
+	})
+}
+
+// succeedPod ends a job pod whose job has run its duration, as its script
+// would: phase Succeeded, every container terminated with exit code 0. The
+// lab does it, not a kwok Stage, so that it runs on any cluster whose
+// nodes kwok manages, with kwok's default stages (cluster:local's). It
+// reports false when the pod reached a final phase first.
+func (r *runner) succeedPod(ctx context.Context, p *corev1.Pod) (succeeded bool, err error) {
+	return r.endPod(ctx, p, func(s *corev1.PodStatus) {
+		now := metav1.Now()
+		s.Phase = corev1.PodSucceeded
+		s.ContainerStatuses = s.ContainerStatuses[:0]
+		for _, c := range p.Spec.Containers {
+			s.ContainerStatuses = append(s.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+				State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+					ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}}})
+		}
+		for i := range s.Conditions {
+			if c := &s.Conditions[i]; c.Type == corev1.PodReady || c.Type == corev1.ContainersReady {
+				c.Status, c.Reason = corev1.ConditionFalse, "PodCompleted"
+			}
+		}
+	})
+}
+
+// endPod writes a final status to a pod that has none yet. kwok writes the
+// same pod's status as it plays the kubelet, so an update can meet a newer
+// version: read it again and retry. It reports false when the pod reached
+// a final phase on its own first.
+func (r *runner) endPod(ctx context.Context, p *corev1.Pod, final func(*corev1.PodStatus)) (ended bool, err error) {
 	pods := r.cs.CoreV1().Pods(r.ns)
 	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if done(p) {
 			return nil
 		}
 		q := p.DeepCopy()
-		q.Status.Phase = corev1.PodFailed
-		q.Status.Reason = "Terminated"
-		q.Status.Message = "Pod was terminated in response to imminent node shutdown."
+		final(&q.Status)
 		_, err := pods.UpdateStatus(ctx, q, metav1.UpdateOptions{})
 		if apierrors.IsConflict(err) {
 			fresh, gerr := pods.Get(ctx, p.Name, metav1.GetOptions{})
@@ -376,10 +429,10 @@ func (r *runner) failPod(ctx context.Context, p *corev1.Pod) (failed bool, err e
 			}
 			p = fresh
 		}
-		failed = err == nil
+		ended = err == nil
 		return err
 	})
-	return failed, err
+	return ended, err
 }
 
 // done is whether a pod has reached a final phase.
@@ -392,7 +445,7 @@ func done(p *corev1.Pod) bool {
 func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err error) {
 	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return false, fmt.Errorf("live lab: list pods: %w", err)
+		return false, fmt.Errorf("kwok lab: list pods: %w", err)
 	}
 	for i := range pods.Items {
 		p := &pods.Items[i]
@@ -419,14 +472,33 @@ func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err
 		case p.Status.Phase == corev1.PodFailed:
 			a.failed = true
 		case p.Spec.NodeName == "":
-			a.reason = schedulerReason(p)
+			a.reason = kube.SchedulerReason(p)
 			// Pending with the scheduler's verdict, and nothing running
 			// that could make room: stuck, not busy.
 		default:
 			busy = true
+			if err := r.maybeSucceed(ctx, a, p); err != nil {
+				return false, err
+			}
 		}
 	}
 	return busy || r.pendingCouldMove(), nil
+}
+
+// maybeSucceed ends a running job pod once its job has run its duration
+// since the lab saw it bound.
+func (r *runner) maybeSucceed(ctx context.Context, a *attempt, p *corev1.Pod) error {
+	if p.Status.Phase != corev1.PodRunning || r.now()-a.started < a.duration {
+		return nil
+	}
+	ok, err := r.succeedPod(ctx, p)
+	if err != nil {
+		return fmt.Errorf("kwok lab: end pod %s: %w", p.Name, err)
+	}
+	if ok {
+		a.done, a.finished = true, r.now()
+	}
+	return nil
 }
 
 // pendingCouldMove is whether a pending job pod has not had the scheduler's
@@ -463,13 +535,4 @@ func (r *runner) poolOf(node string) string {
 		}
 	}
 	return ""
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-// Package lab is the preemptible lab in the simulator, what `go tool mage
+// Package simlab is the preemptible lab in the simulator, what `go tool mage
 // lab:preemptible` and `cisim` run: scenarios (embedded by name, or YAML
 // files of your own) simulated with package sim, then printed side by side
 // (package report), with the chart and the results as JSON written where
@@ -6,4 +6,4 @@
 //
 // [Simulate] is the whole lab as one call; [Load] and [Results] are its two
 // halves, for a program that wants the numbers.
-package lab
+package simlab

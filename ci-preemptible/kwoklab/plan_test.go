@@ -1,14 +1,13 @@
-package live_test
+package kwoklab_test
 
 import (
 	"context"
 	"reflect"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/bloglabs/posts/ci-preemptible/live"
+	"github.com/bloglabs/posts/ci-preemptible/kwoklab"
 	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 )
@@ -31,7 +30,7 @@ func TestAgreement(t *testing.T) {
 		{"a retry only live", []sim.Placement{p(1, 1, "ci"), p(1, 2, "ci")}, []sim.Placement{p(1, 1, "ci")}, 0.5, 1},
 		{"a retry only simulated", []sim.Placement{p(1, 1, "ci")}, []sim.Placement{p(1, 1, "ci"), p(1, 2, "ci"), p(2, 1, "")}, 1.0 / 3, 2},
 	} {
-		got, diffs := live.Agreement(tc.live, tc.sim)
+		got, diffs := kwoklab.Agreement(tc.live, tc.sim)
 		if got != tc.want || len(diffs) != tc.diffs {
 			t.Errorf("%s: agreement %v with %d disagreements %+v, want %v with %d", tc.name, got, len(diffs), diffs, tc.want, tc.diffs)
 		}
@@ -43,7 +42,7 @@ func TestAgreement(t *testing.T) {
 // pools that never grow.
 func TestShapeScale(t *testing.T) {
 	t.Parallel()
-	shape := live.Shape{Seed: 3, Jobs: 12}
+	shape := kwoklab.Shape{Seed: 3, Jobs: 12}
 	tr := shape.Trace()
 	if len(tr) != 12 || !reflect.DeepEqual(tr, shape.Trace()) {
 		t.Fatalf("trace of %d jobs, or not reproducible", len(tr))
@@ -92,14 +91,14 @@ func TestKwokNodeAndJobPod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := live.KwokNode(&sc.Pools[1], 3, "run1")
-	if n.Name != "ci-preemptible-3" || n.Annotations["kwok.x-k8s.io/node"] != "fake" ||
+	n := kwoklab.KwokNode(&sc.Pools[1], 3, "run1")
+	if n.Name != "ci-preemptible-3-run1" || n.Labels[kwoklab.LabelRun] != "run1" || n.Annotations["kwok.x-k8s.io/node"] != "fake" ||
 		n.Labels["cloud.google.com/gke-preemptible"] != "true" || n.Labels[corev1.LabelHostname] != n.Name ||
 		len(n.Spec.Taints) != 1 || n.Status.Allocatable.Cpu().String() != "3920m" {
 		t.Errorf("node %+v", n)
 	}
-	pod := live.JobPod(&sc.Workloads[0], 4, 2, 1500*time.Millisecond)
-	if pod.Name != "ci-job-4-2" || pod.Annotations[live.AnnotationRunFor] != "1.5s" ||
+	pod := kwoklab.JobPod(&sc.Workloads[0], 4, 2, "run1")
+	if pod.Name != "ci-job-4-2" || pod.Spec.NodeSelector[kwoklab.LabelRun] != "run1" ||
 		pod.Spec.NodeSelector["cloud.google.com/gke-preemptible"] != "true" || len(pod.Spec.Tolerations) != 1 {
 		t.Errorf("pod %+v", pod)
 	}

@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"bytes"
@@ -16,14 +16,14 @@ import (
 func (r *runner) record(ctx context.Context, dir string) error {
 	pods, err := r.cs.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return fmt.Errorf("live lab: record pods: %w", err)
+		return fmt.Errorf("kwok lab: record pods: %w", err)
 	}
 	nodes, err := r.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: LabelRun + "=" + r.runID})
 	if err != nil {
-		return fmt.Errorf("live lab: record nodes: %w", err)
+		return fmt.Errorf("kwok lab: record nodes: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("live lab: %w", err)
+		return fmt.Errorf("kwok lab: %w", err)
 	}
 	// Lists, as `kubectl get pods -o yaml` prints them and the kind lab's
 	// fixtures are read.
@@ -43,10 +43,10 @@ func (r *runner) record(ctx context.Context, dir string) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "pods.yaml"), pb.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("live lab: %w", err)
+		return fmt.Errorf("kwok lab: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "nodes.yaml"), nb.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("live lab: %w", err)
+		return fmt.Errorf("kwok lab: %w", err)
 	}
 	return nil
 }
@@ -54,7 +54,7 @@ func (r *runner) record(ctx context.Context, dir string) error {
 func appendYAML(b *bytes.Buffer, obj any) error {
 	data, err := yaml.Marshal(obj)
 	if err != nil {
-		return fmt.Errorf("live lab: %w", err)
+		return fmt.Errorf("kwok lab: %w", err)
 	}
 	b.Write(data)
 	return nil

@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"fmt"
@@ -47,10 +47,27 @@ type PodOutcome struct {
 	// Duration is the job's, from the trace.
 	Ran       time.Duration `json:"ran,omitempty"`
 	Duration  time.Duration `json:"duration"`
-	State     string        `json:"state"` // succeeded, preempted, failed, running, pending
+	State     PodState      `json:"state"`
 	Reason    string        `json:"reason,omitempty"`
 	SimPool   string        `json:"simPool,omitempty"`
 	SimAgrees bool          `json:"simAgrees"`
+}
+
+// PodState is how a job pod ended, or where it stood when the run ended.
+type PodState string
+
+// The states of a job pod.
+const (
+	PodSucceeded PodState = "succeeded"
+	PodPreempted PodState = "preempted" // failed with its node
+	PodFailed    PodState = "failed"
+	PodRunning   PodState = "running"
+	PodPending   PodState = "pending" // never placed
+)
+
+// PodStates are every PodState, in the order above.
+func PodStates() []PodState {
+	return []PodState{PodSucceeded, PodPreempted, PodFailed, PodRunning, PodPending}
 }
 
 // Disagreement is a job pod the simulator placed elsewhere.
@@ -132,18 +149,18 @@ func (r *runner) result(simRes *sim.Result, end time.Duration) *VariantResult {
 		}
 		switch {
 		case a.preempted:
-			po.State = "preempted"
+			po.State = PodPreempted
 		case a.failed:
-			po.State = "failed"
+			po.State = PodFailed
 		case a.done:
-			po.State = "succeeded"
+			po.State = PodSucceeded
 			po.Ran = a.finished - a.started
 			lr.Succeeded++
 			lr.Makespan = max(lr.Makespan, a.finished)
 		case a.node != "":
-			po.State = "running"
+			po.State = PodRunning
 		default:
-			po.State, po.Reason = "pending", a.reason
+			po.State, po.Reason = PodPending, a.reason
 			vr.Unschedulable++
 			vr.Reasons[a.reason]++
 		}

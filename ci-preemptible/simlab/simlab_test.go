@@ -1,4 +1,4 @@
-package lab_test
+package simlab_test
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/posts/ci-preemptible/lab"
 	"github.com/bloglabs/posts/ci-preemptible/sim"
+	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/golden"
 )
 
@@ -23,7 +23,7 @@ func TestPreemptibleLab(t *testing.T) {
 	dir := t.TempDir()
 	svgPath := filepath.Join(dir, "out", "preemptible.svg")
 	var out bytes.Buffer
-	if err := lab.Simulate(context.Background(), &out, lab.Options{SVG: svgPath}); err != nil {
+	if err := simlab.Simulate(context.Background(), &out, simlab.Options{SVG: svgPath}); err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Replace(out.String(), svgPath, "SVG", 1)
@@ -90,7 +90,7 @@ workloads:
 `), 0o644)
 	jsonPath := filepath.Join(dir, "r.json")
 	var out bytes.Buffer
-	err := lab.Simulate(context.Background(), &out, lab.Options{
+	err := simlab.Simulate(context.Background(), &out, simlab.Options{
 		Scenarios: []string{filepath.Join(dir, "mine.yaml"), "post-tainted"}, Horizon: 72 * time.Hour, JSON: jsonPath,
 	})
 	if err != nil {
@@ -114,8 +114,8 @@ workloads:
 
 func TestLoadUnknown(t *testing.T) {
 	t.Parallel()
-	_, err := lab.Load(lab.Options{Scenarios: []string{"no-such-scenario"}})
-	if !errors.Is(err, lab.ErrNoScenario) {
+	_, err := simlab.Load(simlab.Options{Scenarios: []string{"no-such-scenario"}})
+	if !errors.Is(err, simlab.ErrNoScenario) {
 		t.Errorf("err %v, want ErrNoScenario", err)
 	}
 }
@@ -124,7 +124,7 @@ func TestSimulateHonoursCancel(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := lab.Simulate(ctx, io.Discard, lab.Options{}); !errors.Is(err, context.Canceled) {
+	if err := simlab.Simulate(ctx, io.Discard, simlab.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v, want context.Canceled", err)
 	}
 }

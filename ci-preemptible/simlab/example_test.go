@@ -1,16 +1,16 @@
-package lab_test
+package simlab_test
 
 import (
 	"context"
 	"log"
 	"os"
 
-	"github.com/bloglabs/posts/ci-preemptible/lab"
+	"github.com/bloglabs/posts/ci-preemptible/simlab"
 )
 
 // The embedded scenarios, as `go run ./ci-preemptible/cmd/cisim list` shows them.
 func ExampleList() {
-	if err := lab.List(os.Stdout); err != nil {
+	if err := simlab.List(os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 	// Output:
@@ -27,7 +27,7 @@ func ExampleList() {
 // What `go tool mage lab:preemptible` calls: the table on stdout, the chart
 // in a file.
 func ExampleSimulate() {
-	if err := lab.Simulate(context.Background(), os.Stdout, lab.Options{SVG: "out/preemptible.svg"}); err != nil {
+	if err := simlab.Simulate(context.Background(), os.Stdout, simlab.Options{SVG: "out/preemptible.svg"}); err != nil {
 		log.Fatal(err)
 	}
 }

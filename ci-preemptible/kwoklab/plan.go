@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"fmt"
@@ -89,7 +89,7 @@ func (s Shape) Trace() []sim.TracedJob {
 // pool fixed at NodesPerPool nodes (min = max) booting in Boot; preemptible
 // and Spot pools with no random preemption and no lifetime cap, only the
 // one at PreemptAt with the scaled notice and grace; every job workload fed
-// the trace with no poll_timeout (the live lab's runner waits as long as
+// the trace with no poll_timeout (the kwok lab's runner waits as long as
 // the run lasts); no rollouts; arrivals end with the trace and the run
 // drains for Drain. The scenario must have been loaded (sim.ParseScenario),
 // and sim.Run takes these values as they are.
@@ -131,13 +131,16 @@ func (s Shape) Scale(sc *sim.Scenario, trace []sim.TracedJob) *sim.Scenario {
 	return sc
 }
 
-// KwokNode is pool p's node number seq as the live lab creates it: the
-// pool's template node (the labels GKE gives the pool's nodes, its taints,
-// its allocatable) named as the simulator names it, with the hostname label
-// a kubelet sets and kwok's annotation, so that kwok manages it.
+// KwokNode is pool p's node number seq as the kwok lab's run runID creates
+// it: the pool's template node (the labels GKE gives the pool's nodes, its
+// taints, its allocatable) named as the simulator names it with the run
+// after it (so that it meets no node of the cluster's own or of another
+// run), with the hostname label a kubelet sets, the run's label that
+// confines the run's pods ([Confine]), and kwok's annotation, so that kwok
+// manages it.
 func KwokNode(p *sim.Pool, seq int, runID string) *corev1.Node {
 	n := p.TemplateNode()
-	n.Name = p.Name + "-" + strconv.Itoa(seq)
+	n.Name = p.Name + "-" + strconv.Itoa(seq) + "-" + runID
 	n.Labels[corev1.LabelHostname] = n.Name
 	n.Labels[corev1.LabelArchStable] = "amd64"
 	n.Labels[LabelRun] = runID
@@ -149,11 +152,11 @@ func KwokNode(p *sim.Pool, seq int, runID string) *corev1.Node {
 	return n
 }
 
-// JobPod is job number job's attempt as the live lab submits it: the
-// workload's pod, exactly as the simulator builds it from the runner's
-// config.toml, named for the job and attempt, labelled for the lab, and
-// annotated with how long kwok keeps it running.
-func JobPod(w *sim.Workload, job, attempt int, d time.Duration) *corev1.Pod {
+// JobPod is job number job's attempt as the kwok lab's run runID submits
+// it: the workload's pod, exactly as the simulator builds it from the
+// runner's config.toml, named for the job and attempt, labelled for the
+// lab, and confined to the run's nodes ([Confine]).
+func JobPod(w *sim.Workload, job, attempt int, runID string) *corev1.Pod {
 	p := w.PodTemplate()
 	p.Name = fmt.Sprintf("%s-job-%d-%d", w.Name, job, attempt)
 	p.Namespace = ""
@@ -163,18 +166,31 @@ func JobPod(w *sim.Workload, job, attempt int, d time.Duration) *corev1.Pod {
 	p.Labels[LabelJob] = strconv.Itoa(job)
 	p.Labels[LabelAttempt] = strconv.Itoa(attempt)
 	p.Labels[LabelWorkload] = w.Name
-	if p.Annotations == nil {
-		p.Annotations = map[string]string{}
-	}
-	p.Annotations[AnnotationRunFor] = d.String()
+	Confine(&p.Spec, runID)
 	return p
 }
 
-// Labels and annotations the live lab puts on its objects.
+// Confine keeps a pod of run runID off every node but the run's own: the
+// cluster may hold nodes of its own (`go tool mage cluster:local` has
+// kwok-general and a kwok-preemptible tainted like the lab's pool) or of
+// another run, and a job pod that lands there is a placement the simulator
+// cannot make (measured on a cluster:local-shaped control plane: job pods
+// of post-tainted on kwok-preemptible, agreement 43%). The run's
+// label joins the pod's nodeSelector, which kube-scheduler ANDs with
+// everything else the pod asks: its own selector, node affinity and
+// tolerations are left as the variant wrote them, so a variant that forgot
+// its toleration still finds no node.
+func Confine(spec *corev1.PodSpec, runID string) {
+	if spec.NodeSelector == nil {
+		spec.NodeSelector = map[string]string{}
+	}
+	spec.NodeSelector[LabelRun] = runID
+}
+
+// Labels the kwok lab puts on its objects.
 const (
-	LabelRun         = "lab.bloglabs.dev/run"
-	LabelJob         = "lab.bloglabs.dev/job"
-	LabelAttempt     = "lab.bloglabs.dev/attempt"
-	LabelWorkload    = "lab.bloglabs.dev/workload"
-	AnnotationRunFor = "lab.bloglabs.dev/run-for"
+	LabelRun      = "lab.bloglabs.dev/run"
+	LabelJob      = "lab.bloglabs.dev/job"
+	LabelAttempt  = "lab.bloglabs.dev/attempt"
+	LabelWorkload = "lab.bloglabs.dev/workload"
 )

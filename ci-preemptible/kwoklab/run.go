@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"github.com/bloglabs/posts/ci-preemptible/report"
 	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 	"github.com/bloglabs/posts/ci-preemptible/sim"
+	"github.com/bloglabs/posts/internal/kube"
 	"github.com/bloglabs/posts/tools/controlplane"
 )
 
@@ -39,8 +40,7 @@ func (o *Options) defaults() {
 }
 
 // Run is the lab live on the real scheduler: on the cluster Options name,
-// or on a local control plane it starts (and stops) with kwok's stages plus
-// [JobStage], it runs each variant ([RunVariant]) in turn, then prints the
+// or on a local control plane it starts (and stops), it runs each variant ([RunVariant]) in turn, then prints the
 // simulator's table with a live row and a simulated row per variant, each
 // job pod's pool (and, for a pod that never ran, kube-scheduler's reason),
 // and the agreement between the two; with Options.JSON it writes the
@@ -56,7 +56,7 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 	for _, name := range o.Variants {
 		sc, err := scenarios.Load(name)
 		if err != nil {
-			return fmt.Errorf("live lab: %w", err)
+			return fmt.Errorf("kwok lab: %w", err)
 		}
 		fmt.Fprintf(o.Progress, "%s: %s\n", sc.Name, sc.Title)
 		vr, err := RunVariant(ctx, cs, sc, Shape{}, o)
@@ -83,29 +83,28 @@ func connect(ctx context.Context, o Options) (kubernetes.Interface, func() error
 			&clientcmd.ClientConfigLoadingRules{ExplicitPath: o.Kubeconfig},
 			&clientcmd.ConfigOverrides{CurrentContext: o.Context}).ClientConfig()
 		if err != nil {
-			return nil, nil, fmt.Errorf("live lab: kubeconfig %s: %w", o.Kubeconfig, err)
+			return nil, nil, fmt.Errorf("kwok lab: kubeconfig %s: %w", o.Kubeconfig, err)
 		}
 		cs, err := kubernetes.NewForConfig(cfg)
 		if err != nil {
-			return nil, nil, fmt.Errorf("live lab: %w", err)
+			return nil, nil, fmt.Errorf("kwok lab: %w", err)
 		}
 		return cs, func() error { return nil }, nil
 	}
 	fmt.Fprintln(o.Progress, "starting a local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)...")
 	c, err := controlplane.Start(ctx, controlplane.Options{
-		Stages:       []string{JobStage},
 		StartTimeout: o.Timeout,
 		Logger:       slog.New(slog.NewTextHandler(o.Progress, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if errors.Is(err, controlplane.ErrNotBuilt) {
-		return nil, nil, fmt.Errorf("live lab: %w: build them once with `go tool mage cluster:build` (10-17 min), or give --kubeconfig", err)
+		return nil, nil, fmt.Errorf("kwok lab: %w: build them once with `go tool mage cluster:build` (10-17 min), or give --kubeconfig", err)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("live lab: %w", err)
+		return nil, nil, fmt.Errorf("kwok lab: %w", err)
 	}
 	cs, err := c.Client()
 	if err != nil {
-		return nil, nil, errors.Join(fmt.Errorf("live lab: %w", err), c.Close())
+		return nil, nil, errors.Join(fmt.Errorf("kwok lab: %w", err), c.Close())
 	}
 	return cs, c.Close, nil
 }
@@ -128,7 +127,7 @@ func RunVariant(ctx context.Context, cs kubernetes.Interface, sc *sim.Scenario, 
 		}
 	}
 	if r.jobs == nil {
-		return nil, fmt.Errorf("live lab: %s has no job workload", sc.Name)
+		return nil, fmt.Errorf("kwok lab: %s has no job workload", sc.Name)
 	}
 	if o.Record != "" {
 		r.recordDir = filepath.Join(o.Record, sc.Name)
@@ -150,7 +149,7 @@ func RunVariant(ctx context.Context, cs kubernetes.Interface, sc *sim.Scenario, 
 	}
 	simRes, err := sim.Run(ctx, sc, sim.Options{Placements: true})
 	if err != nil {
-		return nil, fmt.Errorf("live lab: simulate %s: %w", sc.Name, err)
+		return nil, fmt.Errorf("kwok lab: simulate %s: %w", sc.Name, err)
 	}
 	return r.result(simRes, end), nil
 }
@@ -160,16 +159,16 @@ func (r *runner) setup(ctx context.Context, timeout time.Duration) error {
 	r.ns = "preemptible-lab-" + r.runID
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: r.ns, Labels: map[string]string{LabelRun: r.runID}}}
 	if _, err := r.cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("live lab: create namespace %s: %w", r.ns, err)
+		return fmt.Errorf("kwok lab: create namespace %s: %w", r.ns, err)
 	}
 	// Pods are refused until kube-controller-manager has made the
 	// namespace's default ServiceAccount.
-	err := poll(ctx, timeout, r.every, "default ServiceAccount", func(ctx context.Context) (bool, error) {
+	err := kube.Poll(ctx, timeout, r.every, "default ServiceAccount", func(ctx context.Context) (bool, error) {
 		_, err := r.cs.CoreV1().ServiceAccounts(r.ns).Get(ctx, "default", metav1.GetOptions{})
 		return err == nil, nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("kwok lab: %w", err)
 	}
 	fmt.Fprintf(r.progress, "  %d pools of %d kwok nodes, the web Deployment, then %d jobs over %s\n",
 		len(r.sc.Pools), r.sc.Pools[0].Min, len(r.trace), r.sc.Horizon.Duration.Round(time.Second))
@@ -245,15 +244,15 @@ func dash(s string) string {
 func writeJSON(path string, results []*VariantResult) error {
 	data, err := json.MarshalIndent(results, "", "  ")
 	if err != nil {
-		return fmt.Errorf("live lab: encode results: %w", err)
+		return fmt.Errorf("kwok lab: encode results: %w", err)
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("live lab: %w", err)
+			return fmt.Errorf("kwok lab: %w", err)
 		}
 	}
 	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("live lab: %w", err)
+		return fmt.Errorf("kwok lab: %w", err)
 	}
 	return nil
 }

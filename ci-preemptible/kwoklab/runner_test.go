@@ -1,4 +1,4 @@
-package live
+package kwoklab
 
 import (
 	"testing"
@@ -64,5 +64,58 @@ func TestFailPodFromAStaleCopy(t *testing.T) {
 	}
 	if got, _ := pods.Get(ctx, "finished", metav1.GetOptions{}); got.Status.Phase != corev1.PodSucceeded {
 		t.Errorf("pod is %s, want it left Succeeded", got.Status.Phase)
+	}
+}
+
+// succeedPod ends a job pod as its script would, on a cluster whose kwok
+// has only its default stages: Succeeded, every container terminated with
+// exit code 0; a pod that failed first (preempted) is left Failed.
+func TestSucceedPod(t *testing.T) {
+	ns := cptest.Namespace(t)
+	cs := cptest.Client(t, cptest.Shared(t))
+	r := &runner{cs: cs, ns: ns}
+	ctx := t.Context()
+	pods := cs.CoreV1().Pods(ns)
+	create := func(name string, phase corev1.PodPhase) *corev1.Pod {
+		t.Helper()
+		p := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.PodSpec{NodeName: "nowhere", Containers: []corev1.Container{
+				{Name: "build", Image: "build"}, {Name: "helper", Image: "helper"}}},
+		}
+		p, err := pods.Create(ctx, p, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Status.Phase = phase
+		if p, err = pods.UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	ok, err := r.succeedPod(ctx, create("running", corev1.PodRunning))
+	if err != nil || !ok {
+		t.Fatalf("succeedPod on a running pod = %v, %v; want true, nil", ok, err)
+	}
+	got, err := pods.Get(ctx, "running", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.Phase != corev1.PodSucceeded || len(got.Status.ContainerStatuses) != 2 {
+		t.Fatalf("pod is %s with %d container statuses, want Succeeded with 2", got.Status.Phase, len(got.Status.ContainerStatuses))
+	}
+	for _, c := range got.Status.ContainerStatuses {
+		if term := c.State.Terminated; term == nil || term.ExitCode != 0 || term.Reason != "Completed" {
+			t.Errorf("container %s: state %+v, want terminated, Completed, exit code 0", c.Name, c.State)
+		}
+	}
+
+	ok, err = r.succeedPod(ctx, create("preempted", corev1.PodFailed))
+	if err != nil || ok {
+		t.Fatalf("succeedPod on a failed pod = %v, %v; want false, nil", ok, err)
+	}
+	if got, _ := pods.Get(ctx, "preempted", metav1.GetOptions{}); got.Status.Phase != corev1.PodFailed {
+		t.Errorf("pod is %s, want it left Failed", got.Status.Phase)
 	}
 }

@@ -1,4 +1,4 @@
-package live_test
+package kwoklab_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bloglabs/posts/ci-preemptible/live"
+	"github.com/bloglabs/posts/ci-preemptible/kwoklab"
 	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 	"github.com/bloglabs/posts/tools/controlplane"
 	"github.com/bloglabs/posts/tools/controlplane/cptest"
@@ -19,34 +19,48 @@ func TestMain(m *testing.M) { cptest.Main(m) }
 // short is a shape small enough for a test: 10 jobs of about 10 s over 15 s
 // on two nodes of three job slots each, so that the preemption at 17 s
 // finds jobs on its node.
-var short = live.Shape{Seed: 2, Jobs: 10, Span: 15 * time.Second, MeanDuration: 10 * time.Second,
+var short = kwoklab.Shape{Seed: 2, Jobs: 10, Span: 15 * time.Second, MeanDuration: 10 * time.Second,
 	PreemptAt: 17 * time.Second, Notice: 2 * time.Second, Grace: time.Second, Boot: 2 * time.Second, Drain: 30 * time.Second}
 
-// Two variants on a real control plane: jobs with selector and toleration
-// land on the preemptible pool only, and a preemption there fails and
-// retries them; without the toleration no job pod ever runs, and each says
-// why in kube-scheduler's words. The simulator, fed the same jobs, agrees
-// on the pods that never ran.
+// Two variants on a real control plane that has nodes of its own, as
+// `go tool mage cluster:local` has (kwok-general, and kwok-preemptible
+// labelled and tainted like the lab's preemptible pool), and only kwok's
+// default stages: jobs with selector and toleration land on the lab's
+// preemptible pool only, never on the cluster's nodes, run their duration
+// and succeed, and a preemption there fails and retries them; without the
+// toleration no job pod ever runs, and each says why in kube-scheduler's
+// words. The simulator, fed the same jobs, agrees on the pods that never
+// ran. (Before the lab confined its pods and ended its jobs itself, job
+// pods went to kwok-preemptible and none ever finished here.)
 func TestVariantsLive(t *testing.T) {
-	c := cptest.New(t, controlplane.Options{Stages: []string{live.JobStage}})
+	c := cptest.New(t, controlplane.Options{Nodes: controlplane.LabNodes()})
 	cs := cptest.Client(t, c)
+	foreign := map[string]bool{}
+	for _, n := range controlplane.LabNodes() {
+		foreign[n.Name] = true
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
-	opts := live.Options{Progress: &progress, Timeout: 2 * time.Minute, Record: t.TempDir()}
+	opts := kwoklab.Options{Progress: &progress, Timeout: 2 * time.Minute, Record: t.TempDir()}
 
 	sc, err := scenarios.Load("post-tainted")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tainted, err := live.RunVariant(ctx, cs, sc, short, opts)
+	tainted, err := kwoklab.RunVariant(ctx, cs, sc, short, opts)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
 	t.Logf("%s", tainted)
 	for pool, pods := range tainted.Placed {
 		if pool != "ci-preemptible" {
-			t.Errorf("job pods %v on pool %s, want only ci-preemptible", pods, pool)
+			t.Errorf("job pods %v on pool %q, want only ci-preemptible (\"\" is a node the lab did not create)", pods, pool)
+		}
+	}
+	for _, p := range tainted.Pods {
+		if foreign[p.Node] {
+			t.Errorf("job pod %s ran on the cluster's own node %s", p.Pod, p.Node)
 		}
 	}
 	if tainted.Unschedulable != 0 {
@@ -60,7 +74,7 @@ func TestVariantsLive(t *testing.T) {
 	}
 	succeeded := 0
 	for _, p := range tainted.Pods {
-		if p.State == "succeeded" {
+		if p.State == kwoklab.PodSucceeded {
 			succeeded++
 		}
 	}
@@ -72,7 +86,7 @@ func TestVariantsLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forgotten, err := live.RunVariant(ctx, cs, sc, short, opts)
+	forgotten, err := kwoklab.RunVariant(ctx, cs, sc, short, opts)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}
@@ -92,7 +106,7 @@ func TestVariantsLive(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := live.Write(&out, []*live.VariantResult{tainted, forgotten}); err != nil {
+	if err := kwoklab.Write(&out, []*kwoklab.VariantResult{tainted, forgotten}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("progress:\n%s\noutput:\n%s", progress.String(), out.String())
