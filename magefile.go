@@ -162,11 +162,12 @@ func (Images) Lab(ctx context.Context) error {
 // Cluster manages the clusters the labs use: kind (--runtime kind) and a local control plane with kwok nodes.
 type Cluster mg.Namespace
 
-// Local starts a real control plane (etcd, kube-apiserver, controller-manager, scheduler) with kwok nodes on loopback, prints `export KUBECONFIG=...`, and keeps it up until Ctrl-C; builds the binaries first if needed (10-17 min cold).
+// Local starts a real control plane (etcd, kube-apiserver, controller-manager, scheduler) with kwok nodes on loopback, and a real node (kubelet, containerd) where the host can run one (Linux, root), prints `export KUBECONFIG=...`, and keeps it up until Ctrl-C; builds the binaries first if needed (10-17 min cold).
 func (Cluster) Local(ctx context.Context) error {
 	return controlplane.Serve(ctx, os.Stdout, controlplane.Options{
-		Nodes:  controlplane.LabNodes(),
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		Nodes:    controlplane.LabNodes(),
+		RealNode: true,
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
 }
 

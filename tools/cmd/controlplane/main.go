@@ -27,15 +27,17 @@ func main() {
 	os.Exit(cli.ExitCode(err, 1))
 }
 
-const usage = `usage: controlplane build | up [-nodes=false]
+const usage = `usage: controlplane build | up [-nodes=false] [-real-node=false]
 
   build  build the binaries into the cache unless they are there; prints their folder
   up     build if needed, start a control plane, print export KUBECONFIG=...,
-         and keep it up until Ctrl-C`
+         and keep it up until Ctrl-C; with a real node (kubelet, containerd) where the
+         host can run one (Linux, root, containerd and CNI plugins installed)`
 
 func run(ctx context.Context, streams cli.Streams, args []string) error {
 	fs := cli.NewFlagSet("controlplane", usage)
 	nodes := fs.Bool("nodes", true, "up: create two kwok nodes like the labs' kind cluster (one general, one tainted preemptible)")
+	realNode := fs.Bool("real-node", true, "up: also start a real node that runs containers, where the host can (else kwok nodes only, saying what is missing)")
 	if len(args) == 0 {
 		return cli.Usagef("want a command: build or up")
 	}
@@ -52,7 +54,7 @@ func run(ctx context.Context, streams cli.Streams, args []string) error {
 		_, err = streams.Out.Write([]byte(b.Dir + "\n"))
 		return err
 	case "up":
-		opts := controlplane.Options{Logger: log}
+		opts := controlplane.Options{Logger: log, RealNode: *realNode}
 		if *nodes {
 			opts.Nodes = controlplane.LabNodes()
 		}
