@@ -98,9 +98,10 @@ func RunLab(ctx context.Context, streams cli.Streams, lab Lab, o Options) error 
 	if crt != nil {
 		crt.AddBackends(pg.Backend())
 	}
-	if o.Runtime == "kubernetes" {
-		// Before the lab starts: a route no pod can take is known now.
-		if _, err := kubernetes.PodRoutes([]runtimes.Backend{pg.Backend()}, o.PodPostgres); err != nil {
+	if k, ok := crt.(*kubernetes.Runtime); ok {
+		// Before the lab starts: a route no pod can take is known now (a
+		// local control plane's real node has its own).
+		if err := k.Routable(); err != nil {
 			return fmt.Errorf("%w (give --pod-postgres HOST:PORT or $%s)", err, kubernetes.EnvPodPostgres)
 		}
 	}
@@ -171,7 +172,8 @@ func newRuntime(ctx context.Context, lab Lab, o Options, progress io.Writer) (rt
 			return nil, nil, err
 		}
 		crt = kubernetes.New(kubernetes.Options{Config: cfg, Image: image, PodPostgres: o.PodPostgres,
-			MaxRestarts: kindMaxRestarts(o.Restarts), LogDir: o.Logs})
+			MaxRestarts: kindMaxRestarts(o.Restarts), LogDir: o.Logs,
+			ImageArchive: func(ctx context.Context) (io.ReadCloser, error) { return appimage.Save(ctx, image) }})
 	default:
 		crt = kind.New(kind.Options{Cluster: kind.RaceCluster(o.Cluster), Keep: o.Keep, Image: image,
 			MaxRestarts: kindMaxRestarts(o.Restarts), Progress: progress, LogDir: o.Logs})
