@@ -19,6 +19,11 @@ const RealNodeName = "labnode"
 // run a real node; [Serve] then falls back to kwok nodes only.
 var ErrNoRealNode = errors.New("no real node on this host")
 
+// ErrRealNodeBusy is returned (wrapping [ErrNoRealNode]) when another real
+// node runs on this host: two kubelets would fight over its iptables
+// chains, sysctls and cgroups.
+var ErrRealNodeBusy = fmt.Errorf("%w: another real node runs on this host (a cluster:local or a test)", ErrNoRealNode)
+
 // Kubelet settings for a lab (see kubeletConfig): a crash loop must show in
 // seconds, not minutes.
 const (

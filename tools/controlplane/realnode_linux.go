@@ -162,7 +162,7 @@ func lockNode(dir string) (*os.File, error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%w: another real node runs on this host (a cluster:local or a test holds %s.lock)", ErrNoRealNode, dir)
+		return nil, fmt.Errorf("%w; it holds %s.lock", ErrRealNodeBusy, dir)
 	}
 	return f, nil
 }
