@@ -32,7 +32,8 @@ func (n *realNode) writeConfigs(c *Cluster) error {
 // containerdConfig is a containerd of the node's own: its root, state,
 // socket and runc root in the node's folder, never the system's (Docker's
 // containerd has its CRI disabled anyway). The sandbox image is the local
-// pause image; OOM score and AppArmor settings that need capabilities a
+// pause image; pods' network namespaces are mounted under its state, not
+// in /run/netns; OOM score and AppArmor settings that need capabilities a
 // CI container lacks are off; cgroups are cgroupfs, as the kubelet's.
 func (n *realNode) containerdConfig() string {
 	return fmt.Sprintf(`version = 2
@@ -50,6 +51,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   sandbox_image = %[5]q
   restrict_oom_score_adj = true
   disable_apparmor = true
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
