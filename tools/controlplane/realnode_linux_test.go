@@ -33,16 +33,23 @@ func snapshot(t *testing.T) hostSnapshot {
 		if err != nil {
 			t.Fatalf("%s: %v", cmd, err)
 		}
+		// User chains (policy "-"), by table: a table the kubelet made
+		// visible (ip6tables' filter) stays with its built-in chains only.
+		table := ""
 		for _, line := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(line, "*") || strings.HasPrefix(line, ":") {
-				name, _, _ := strings.Cut(line, " ")
-				s.chains = append(s.chains, cmd+" "+name)
+			f := strings.Fields(line)
+			switch {
+			case strings.HasPrefix(line, "*"):
+				table = line
+			case strings.HasPrefix(line, ":") && len(f) > 1 && f[1] == "-":
+				s.chains = append(s.chains, cmd+" "+table+" "+f[0])
 			}
 		}
 	}
 	mi, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, line := range strings.Split(string(mi), "\n") {
-		if f := strings.Fields(line); len(f) > 4 && (strings.Contains(f[4], "labnode") || strings.Contains(f[4], "netns") || strings.Contains(f[4], "kubelet")) {
+		// The node's folder and /run/netns; Docker's own (other tests' containers) come and go.
+		if f := strings.Fields(line); len(f) > 4 && (strings.Contains(f[4], "bloglabs-labnode") || strings.HasPrefix(f[4], "/run/netns/")) {
 			s.mounts = append(s.mounts, f[4])
 		}
 	}
@@ -50,9 +57,10 @@ func snapshot(t *testing.T) hostSnapshot {
 	if _, err := os.Stat("/sys/fs/cgroup/kubepods"); err == nil {
 		s.cgroups = append(s.cgroups, "/sys/fs/cgroup/kubepods")
 	}
+	// The node's bridge and the pods' veths on it; Docker's come and go.
 	out, _ := exec.Command("ip", "-o", "link", "show").Output()
 	for _, line := range strings.Split(string(out), "\n") {
-		if f := strings.Fields(line); len(f) > 1 {
+		if f := strings.Fields(line); len(f) > 1 && (strings.Contains(f[1], "labnode0") || strings.Contains(line, "master labnode0")) {
 			s.links = append(s.links, strings.TrimSuffix(f[1], ":"))
 		}
 	}
