@@ -143,11 +143,15 @@ func (c *Cluster) args(name string) []string {
 	case "kube-scheduler":
 		return []string{kubeconfig, "--leader-elect=false", "--secure-port=0"}
 	case "kwok":
+		// Every node; with a real node, only the nodes made for kwok (Node
+		// sets the annotation): the kubelet's node must stay the kubelet's.
+		manage := "--manage-all-nodes=true"
+		if c.wantRealNode {
+			manage = "--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=fake"
+		}
 		return []string{kubeconfig,
 			"--config=" + filepath.Join(c.dir, "kwok.yaml"),
-			// Only the nodes made for kwok (Node sets the annotation): a
-			// real kubelet's node must stay the kubelet's.
-			"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=fake",
+			manage,
 			// kwok's command line defaults this to 0: no leases, and ~80 s
 			// after start the node-lifecycle controller marks every node
 			// Unknown and its pods NotReady (measured here).

@@ -40,7 +40,8 @@ type Options struct {
 	// containerd of its own that run real containers, named
 	// [RealNodeName], published for labs (package labnode). Start fails
 	// when the host cannot run one; [CheckRealNode] says why beforehand.
-	// kwok never manages it.
+	// kwok then manages only the nodes annotated kwok.x-k8s.io/node=fake
+	// ([Node] sets it), never the real one; without it, every node.
 	RealNode bool
 	// StartTimeout bounds Start, from the first process to the default
 	// ServiceAccount and the nodes. Defaults to 2 minutes (measured: ready
@@ -62,8 +63,9 @@ type Cluster struct {
 	rest       *rest.Config
 	apiPort    int
 
-	pki  *pki
-	node *realNode // nil without a real node
+	pki          *pki
+	wantRealNode bool      // Options.RealNode
+	node         *realNode // nil without a real node
 
 	mu         sync.Mutex
 	components []*component // in start order
@@ -124,7 +126,7 @@ func start(ctx context.Context, opts Options, stages []byte) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("controlplane: %w", err)
 	}
-	c := &Cluster{dir: dir, log: opts.Logger, bins: opts.Binaries}
+	c := &Cluster{dir: dir, log: opts.Logger, bins: opts.Binaries, wantRealNode: opts.RealNode}
 	ok := false
 	defer func() {
 		if !ok {
