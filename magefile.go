@@ -103,7 +103,7 @@ func (Images) Lab() error { return goRunFull("image") }
 // Cluster manages the clusters the labs use: kind (--runtime kind) and a local control plane with kwok nodes.
 type Cluster mg.Namespace
 
-// Local starts a real control plane (etcd, kube-apiserver, controller-manager, scheduler) with kwok nodes on loopback, prints `export KUBECONFIG=...`, and keeps it up until Ctrl-C; builds the binaries first if needed (10-17 min cold).
+// Local starts a real control plane (etcd, kube-apiserver, controller-manager, scheduler) with kwok nodes on loopback, and a real node (kubelet, containerd) where the host can run one (Linux, root), prints `export KUBECONFIG=...`, and keeps it up until Ctrl-C; builds the binaries first if needed (10-17 min cold).
 func (Cluster) Local() error { return goRun("./tools/cmd/controlplane", "up") }
 
 // Build builds the local control plane's binaries (Kubernetes v1.37.2, kwok v0.8.0) into the cache unless they are there.

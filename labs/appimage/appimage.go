@@ -8,7 +8,6 @@ import (
 	"io"
 	"path"
 	"path/filepath"
-	"regexp"
 	goruntime "runtime"
 	"strings"
 	"time"
@@ -110,29 +109,11 @@ func Build(ctx context.Context, opts Options) (*Image, error) {
 		return nil, err
 	}
 	fmt.Fprintf(opts.Progress, "%.1fs\n", time.Since(t0).Seconds())
-	pruneOlder(ctx, cli, out.Tag)
+	// Older lab images stay: one may be in use (a container, a cluster
+	// loading it, another checkout's tests), and Build removes nothing it
+	// did not make. `docker image ls bloglabs/lab` lists them.
 	return out, nil
 }
-
-// pruneOlder removes the lab images of earlier sources, so that a day of
-// edits does not leave one 20 MB image per build. Only content tags (12 hex
-// digits) go, never one a user named (bloglabs/lab:mine), and an image a
-// container still uses stays: the removal is not forced.
-func pruneOlder(ctx context.Context, cli *client.Client, keep string) {
-	list, err := cli.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("reference", Repository)})
-	if err != nil {
-		return
-	}
-	for _, img := range list.Items {
-		for _, tag := range img.RepoTags {
-			if tag != keep && contentTag.MatchString(tag) {
-				_, _ = cli.ImageRemove(ctx, tag, client.ImageRemoveOptions{})
-			}
-		}
-	}
-}
-
-var contentTag = regexp.MustCompile("^" + regexp.QuoteMeta(Repository) + ":[0-9a-f]{12}$")
 
 // Assemble builds the image of the programs built into binDir, tagged by
 // its content.
@@ -161,6 +142,30 @@ func Assemble(binDir, arch string, progs []binaries.Program) (*images.Archive, e
 	a.Tags = []string{Repository + ":" + strings.TrimPrefix(a.ID, "sha256:")[:12]}
 	return a, nil
 }
+
+// Save returns image (a tag or ID of the engine's) as an archive in `docker
+// save`'s format, for a runtime that loads it elsewhere (a real node's
+// containerd). Close it.
+func Save(ctx context.Context, image string) (io.ReadCloser, error) {
+	cli, err := dockerx.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := cli.ImageSave(ctx, []string{image})
+	if err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("appimage: docker save %s: %w", image, err)
+	}
+	return &saved{ReadCloser: rc, cli: cli}, nil
+}
+
+// saved closes the engine's client with the archive.
+type saved struct {
+	io.ReadCloser
+	cli *client.Client
+}
+
+func (s *saved) Close() error { return errors.Join(s.ReadCloser.Close(), s.cli.Close()) }
 
 // Load loads an archive into the engine.
 func Load(ctx context.Context, cli *client.Client, a *images.Archive) error {

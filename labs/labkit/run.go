@@ -74,7 +74,7 @@ func (t Table) Run(ctx context.Context, lab Lab, o Options) (Result, error) {
 		a.AddBackends(pg.Backend())
 	}
 	if rt.CheckRoute != nil {
-		if err := rt.CheckRoute(s, pg.Backend()); err != nil {
+		if err := rt.CheckRoute(r, s, pg.Backend()); err != nil {
 			return Result{}, err
 		}
 	}

@@ -35,9 +35,9 @@ type Runtime struct {
 	// New builds what the replicas run and returns the runtime. A runtime
 	// may also be a [Preparer], a [Router] and an [io.Closer].
 	New func(ctx context.Context, s Setup) (engine.Runtime, error)
-	// CheckRoute, when set, checks once Postgres runs that the replicas can
-	// reach it, before the lab starts.
-	CheckRoute func(s Setup, pg runtimes.Backend) error
+	// CheckRoute, when set, checks once Postgres runs that the replicas of
+	// r (the runtime New returned) can reach it, before the lab starts.
+	CheckRoute func(r engine.Runtime, s Setup, pg runtimes.Backend) error
 }
 
 // Provider is a row of the Postgres provider table.

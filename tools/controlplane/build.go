@@ -40,19 +40,26 @@ var ErrNotBuilt = errors.New("control plane binaries not built: run `go tool mag
 var ErrUnsupportedOS = errors.New("the local control plane needs Linux or macOS")
 
 // A binary and the package it is built from, in the nested module that
-// holds that package.
+// holds that package; goos, when set, is the one system it is built for.
 type binary struct {
 	name, module, pkg string
+	goos              string
 }
+
+// builtHere reports whether the binary is built on this system: the
+// kubelet runs only on Linux (cgroups, mounts, CNI).
+func (b binary) builtHere() bool { return b.goos == "" || b.goos == runtime.GOOS }
 
 // binaries, by module: each module's are built by one go build.
 var binaries = []binary{
-	{"etcd", "kubernetes", "go.etcd.io/etcd/server/v3"},
-	{"kube-apiserver", "kubernetes", "k8s.io/kubernetes/cmd/kube-apiserver"},
-	{"kube-controller-manager", "kubernetes", "k8s.io/kubernetes/cmd/kube-controller-manager"},
-	{"kube-scheduler", "kubernetes", "k8s.io/kubernetes/cmd/kube-scheduler"},
-	{"kubectl", "kubernetes", "k8s.io/kubernetes/cmd/kubectl"},
-	{"kwok", "kwok", "sigs.k8s.io/kwok/cmd/kwok"},
+	{"etcd", "kubernetes", "go.etcd.io/etcd/server/v3", ""},
+	{"kube-apiserver", "kubernetes", "k8s.io/kubernetes/cmd/kube-apiserver", ""},
+	{"kube-controller-manager", "kubernetes", "k8s.io/kubernetes/cmd/kube-controller-manager", ""},
+	{"kube-scheduler", "kubernetes", "k8s.io/kubernetes/cmd/kube-scheduler", ""},
+	{"kubectl", "kubernetes", "k8s.io/kubernetes/cmd/kubectl", ""},
+	// The real node's kubelet (see RealNode): Linux only.
+	{"kubelet", "kubernetes", "k8s.io/kubernetes/cmd/kubelet", "linux"},
+	{"kwok", "kwok", "sigs.k8s.io/kwok/cmd/kwok", ""},
 }
 
 // buildInputs are the files, relative to the source dir, whose content keys
@@ -68,7 +75,9 @@ func recipe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "controlplane build v1 %s/%s CGO_ENABLED=0 -trimpath %s\n", runtime.GOOS, runtime.GOARCH, ldflags())
 	for _, bin := range binaries {
-		fmt.Fprintf(&b, "%s %s %s\n", bin.name, bin.module, bin.pkg)
+		if bin.builtHere() {
+			fmt.Fprintf(&b, "%s %s %s\n", bin.name, bin.module, bin.pkg)
+		}
 	}
 	return b.String()
 }
@@ -106,7 +115,7 @@ type BuildOptions struct {
 // Binaries is a folder of built binaries.
 type Binaries struct {
 	// Dir holds etcd, kube-apiserver, kube-controller-manager,
-	// kube-scheduler, kubectl and kwok.
+	// kube-scheduler, kubectl, kwok and, on Linux, kubelet.
 	Dir string
 }
 
@@ -205,7 +214,7 @@ func Build(ctx context.Context, opts BuildOptions) (*Binaries, error) {
 	}
 	log := opts.Logger
 	t0 := time.Now()
-	log.Info("building the control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl "+KubernetesVersion+
+	log.Info("building the control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (and kubelet on Linux) "+KubernetesVersion+
 		" and kwok "+KwokVersion+" from source; a cold build takes 10-17 minutes on 2 cores, later runs reuse the binaries", "into", dir)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("controlplane: %w", err)
@@ -252,7 +261,7 @@ func buildModule(ctx context.Context, log *slog.Logger, moduleDir, module, dir s
 	defer os.RemoveAll(out)
 	var names, pkgs []string
 	for _, bin := range binaries {
-		if bin.module == module {
+		if bin.module == module && bin.builtHere() {
 			names, pkgs = append(names, bin.name), append(pkgs, bin.pkg)
 		}
 	}

@@ -35,6 +35,9 @@ const (
 	servingKeyFile  = "apiserver.key"
 	saKeyFile       = "sa.key"
 	saPubFile       = "sa.pub"
+	// The API server's client certificate towards kubelets.
+	kubeletClientCertFile = "apiserver-kubelet-client.crt"
+	kubeletClientKeyFile  = "apiserver-kubelet-client.key"
 )
 
 // serviceCIDR is the Service IP range; its first address is the
@@ -100,6 +103,17 @@ func writePKI(dir string) (*pki, error) {
 		return nil, err
 	}
 	if p.adminKey, err = keyPEM(key); err != nil {
+		return nil, err
+	}
+
+	kubeletClient := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "kube-apiserver-kubelet-client", Organization: []string{"system:masters"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if certPEM, key, err = p.issue(kubeletClient, now); err != nil {
+		return nil, err
+	}
+	if err := writeKeyPair(dir, kubeletClientCertFile, kubeletClientKeyFile, certPEM, key); err != nil {
 		return nil, err
 	}
 

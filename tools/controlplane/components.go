@@ -34,16 +34,30 @@ type component struct {
 	stopping chan struct{}
 }
 
-// run starts a binary with its output in <name>.log.
+// run starts a binary of the cluster with its output in <name>.log.
 func (c *Cluster) run(name string, args ...string) (*component, error) {
-	logPath := filepath.Join(c.dir, name+".log")
+	p, err := startProcess(c.dir, name, c.bins.Path(name), args...)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.components = append(c.components, p)
+	c.mu.Unlock()
+	c.log.Debug("started "+name, "pid", p.cmd.Process.Pid, "log", p.logPath)
+	return p, nil
+}
+
+// startProcess starts path in dir, in a process group of its own, with its
+// output in dir/<name>.log.
+func startProcess(dir, name, path string, args ...string) (*component, error) {
+	logPath := filepath.Join(dir, name+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("controlplane: %w", err)
 	}
 	// Not CommandContext: the component outlives the ctx that started it.
-	cmd := exec.Command(c.bins.Path(name), args...)
-	cmd.Dir = c.dir
+	cmd := exec.Command(path, args...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -56,10 +70,6 @@ func (c *Cluster) run(name string, args ...string) (*component, error) {
 		logf.Close()
 		close(p.done)
 	}()
-	c.mu.Lock()
-	c.components = append(c.components, p)
-	c.mu.Unlock()
-	c.log.Debug("started "+name, "pid", cmd.Process.Pid, "log", logPath)
 	return p, nil
 }
 
@@ -133,9 +143,15 @@ func (c *Cluster) args(name string) []string {
 	case "kube-scheduler":
 		return []string{kubeconfig, "--leader-elect=false", "--secure-port=0"}
 	case "kwok":
+		// Every node; with a real node, only the nodes made for kwok (Node
+		// sets the annotation): the kubelet's node must stay the kubelet's.
+		manage := "--manage-all-nodes=true"
+		if c.wantRealNode {
+			manage = "--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=fake"
+		}
 		return []string{kubeconfig,
 			"--config=" + filepath.Join(c.dir, "kwok.yaml"),
-			"--manage-all-nodes=true",
+			manage,
 			// kwok's command line defaults this to 0: no leases, and ~80 s
 			// after start the node-lifecycle controller marks every node
 			// Unknown and its pods NotReady (measured here).
@@ -188,6 +204,11 @@ func (c *Cluster) startAPIServer(ctx context.Context, etcdPort int) error {
 		"--service-account-signing-key-file="+filepath.Join(c.dir, saKeyFile),
 		"--service-cluster-ip-range="+serviceCIDR,
 		"--authorization-mode=RBAC",
+		// For logs and exec on a real node: the kubelet wants a client
+		// certificate of the CA, and is reached at its node's IP.
+		"--kubelet-client-certificate="+filepath.Join(c.dir, kubeletClientCertFile),
+		"--kubelet-client-key="+filepath.Join(c.dir, kubeletClientKeyFile),
+		"--kubelet-preferred-address-types=InternalIP,Hostname",
 		"--allow-privileged=true",
 		"--profiling=false",
 	)

@@ -36,6 +36,13 @@ type Options struct {
 	// Nodes are created once the control plane is ready; Start returns
 	// when kwok reports each of them Ready. See [Node]. Defaults to none.
 	Nodes []*corev1.Node
+	// RealNode also starts a real node (Linux, root): a kubelet and a
+	// containerd of its own that run real containers, named
+	// [RealNodeName], published for labs (package labnode). Start fails
+	// when the host cannot run one; [CheckRealNode] says why beforehand.
+	// kwok then manages only the nodes annotated kwok.x-k8s.io/node=fake
+	// ([Node] sets it), never the real one; without it, every node.
+	RealNode bool
 	// StartTimeout bounds Start, from the first process to the default
 	// ServiceAccount and the nodes. Defaults to 2 minutes (measured: ready
 	// in about 10 s on 2 idle cores).
@@ -55,6 +62,10 @@ type Cluster struct {
 	kubeconfig string
 	rest       *rest.Config
 	apiPort    int
+
+	pki          *pki
+	wantRealNode bool      // Options.RealNode
+	node         *realNode // nil without a real node
 
 	mu         sync.Mutex
 	components []*component // in start order
@@ -80,6 +91,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 2 * time.Minute
+		if opts.RealNode {
+			opts.StartTimeout = 4 * time.Minute
+		}
 	}
 	if opts.Binaries == nil {
 		b, err := Find(opts.Build)
@@ -112,7 +126,7 @@ func start(ctx context.Context, opts Options, stages []byte) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("controlplane: %w", err)
 	}
-	c := &Cluster{dir: dir, log: opts.Logger, bins: opts.Binaries}
+	c := &Cluster{dir: dir, log: opts.Logger, bins: opts.Binaries, wantRealNode: opts.RealNode}
 	ok := false
 	defer func() {
 		if !ok {
@@ -155,6 +169,14 @@ func start(ctx context.Context, opts Options, stages []byte) (*Cluster, error) {
 	if err := c.createNodes(ctx, client, opts.Nodes); err != nil {
 		return nil, err
 	}
+	if opts.RealNode {
+		if err := opts.Build.setDefaults(); err != nil {
+			return nil, err
+		}
+		if c.node, err = startRealNode(ctx, c, opts.Build.SourceDir); err != nil {
+			return nil, err
+		}
+	}
 	c.log.Info("control plane ready", "took", time.Since(t0).Round(time.Millisecond), "kubeconfig", c.kubeconfig)
 	ok = true
 	return c, nil
@@ -166,6 +188,7 @@ func (c *Cluster) prepare(stages []byte) error {
 	if err != nil {
 		return fmt.Errorf("controlplane: certificates: %w", err)
 	}
+	c.pki = p
 	cfg := kubeconfig(fmt.Sprintf("https://127.0.0.1:%d", c.apiPort), p)
 	c.kubeconfig = filepath.Join(c.dir, "kubeconfig")
 	if err := clientcmd.WriteToFile(*cfg, c.kubeconfig); err != nil {
@@ -254,6 +277,14 @@ func (c *Cluster) Client() (kubernetes.Interface, error) {
 	return cs, nil
 }
 
+// RealNode is the name of the cluster's real node, "" when it has none.
+func (c *Cluster) RealNode() string {
+	if c.node == nil {
+		return ""
+	}
+	return RealNodeName
+}
+
 // Server is the URL of the API server.
 func (c *Cluster) Server() string { return c.rest.Host }
 
@@ -292,6 +323,11 @@ func (c *Cluster) Healthy() error {
 }
 
 func (c *Cluster) firstExited() error {
+	if c.node != nil {
+		if err := c.node.healthy(); err != nil {
+			return err
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.components {
@@ -309,6 +345,11 @@ func (c *Cluster) firstExited() error {
 func (c *Cluster) Close() error {
 	c.closeOnce.Do(func() {
 		health := c.Healthy()
+		var nodeErr error
+		if c.node != nil {
+			// First, while the API server still answers the kubelet.
+			nodeErr = c.node.stop()
+		}
 		c.mu.Lock()
 		comps := c.components
 		c.mu.Unlock()
@@ -322,6 +363,7 @@ func (c *Cluster) Close() error {
 		if health != nil {
 			errs = append(errs, fmt.Errorf("before Close: %w", health))
 		}
+		errs = append(errs, nodeErr)
 		if err := os.RemoveAll(c.dir); err != nil {
 			errs = append(errs, fmt.Errorf("controlplane: remove %s: %w", c.dir, err))
 		}

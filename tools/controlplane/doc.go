@@ -1,6 +1,7 @@
 // Package controlplane builds and starts a throwaway Kubernetes control
 // plane on loopback, with kwok standing in for kubelets: real validation,
-// real controllers and the real scheduler, no containers. It is what the
+// real controllers and the real scheduler, no containers — and, where the
+// host can run one, a real node that runs real containers. It is what the
 // project's Kubernetes code is tested against on machines where kind cannot
 // run (no privileged containers, cgroup v1).
 //
@@ -46,7 +47,23 @@
 // An idle control plane uses about 580 MB of RAM and 5% of one core.
 // It runs on Linux and macOS; on Windows [Start] returns [ErrUnsupportedOS].
 //
+// # A real node
+//
+// With [Options].RealNode (Linux, root; [CheckRealNode] names what a host
+// lacks), Start also runs a real node, [RealNodeName]: the kubelet (built
+// with the others on Linux) and a containerd of its own, in a fixed folder
+// of the temp dir, with a bridge CNI network, a pause image built from
+// internal/pause and imported with ctr, a client certificate
+// system:node:labnode signed by the CA (system:nodes bound to ClusterRole
+// system:node), and a restart back-off and sync period of 5 s so that a
+// crash loop shows in seconds. kwok manages only the nodes annotated for it.
+// What the node changes on the host (sysctls, iptables chains, mounts,
+// cgroups, the bridge) is recorded before the kubelet starts and undone by
+// Close, or by the next start after a crash; one real node runs per host.
+// Labs find it through package labnode.
+//
 // `go tool mage cluster:local` ([Serve]) builds if needed, starts one with
-// two nodes ([LabNodes]), prints `export KUBECONFIG=<file>` and keeps it up
-// until Ctrl-C. Tests use it through package cptest.
+// two kwok nodes ([LabNodes]) and a real node where the host can run one,
+// prints `export KUBECONFIG=<file>` and keeps it up until Ctrl-C. Tests use
+// it through package cptest (cptest.RealNode for a real node).
 package controlplane

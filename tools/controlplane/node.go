@@ -30,12 +30,15 @@ func Node(name string, labels map[string]string, taints ...corev1.Taint) *corev1
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        name,
 			Labels:      l,
-			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"},
+			Annotations: map[string]string{kwokNodeAnnotation: "fake"},
 		},
 		Spec:   corev1.NodeSpec{Taints: taints},
 		Status: corev1.NodeStatus{Allocatable: res, Capacity: res.DeepCopy()},
 	}
 }
+
+// kwokNodeAnnotation marks the nodes kwok manages (with value "fake").
+const kwokNodeAnnotation = "kwok.x-k8s.io/node"
 
 // LabNodes are two nodes shaped like the workers of the labs' kind cluster
 // (ci-preemptible/deploy/kind-cluster.yaml): kwok-general, labelled

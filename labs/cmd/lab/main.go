@@ -5,7 +5,7 @@
 // runtime; embedded and dsn Postgres), so that a first `go tool mage
 // lab:race` downloads and compiles little. A run that names docker, kind,
 // kubernetes or testcontainers, or the cluster and image verbs, builds and
-// runs the full command (build tag labsfull, full.go) with the same
+// runs the full command (build tag labsfull, app/build_full.go) with the same
 // arguments.
 package main
 
@@ -21,7 +21,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := command().Run(ctx, cli.OS(), os.Args[1:])
+	err := app.Run(ctx, cli.OS(), os.Args[1:])
 	stop()
 	app.Report(os.Stderr, err)
 	os.Exit(app.ExitCode(err))

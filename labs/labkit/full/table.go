@@ -3,6 +3,7 @@ package full
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 
@@ -79,11 +80,17 @@ func Table() labkit.Table {
 				return nil, err
 			}
 			return kubernetes.New(kubernetes.Options{Config: cfg, Image: image, PodPostgres: podPostgres(o),
-				Restarts: o.Restarts, LogDir: o.Logs}), nil
+				Restarts: o.Restarts, LogDir: o.Logs,
+				ImageArchive: func(ctx context.Context) (io.ReadCloser, error) { return appimage.Save(ctx, image) }}), nil
 		},
-		// Before the lab starts: a route no pod can take is known now.
-		CheckRoute: func(s labkit.Setup, pg runtimes.Backend) error {
-			if _, err := kubernetes.PodRoutes([]runtimes.Backend{pg}, podPostgres(s.Options)); err != nil {
+		// Before the lab starts: a route no pod can take is known now (a
+		// local control plane's real node has its own).
+		CheckRoute: func(r engine.Runtime, s labkit.Setup, pg runtimes.Backend) error {
+			k, ok := r.(*kubernetes.Runtime)
+			if !ok {
+				return fmt.Errorf("kubernetes row: runtime is %T", r)
+			}
+			if err := k.Routable(); err != nil {
 				return fmt.Errorf("%w (give --pod-postgres HOST:PORT or $%s)", err, kubernetes.EnvPodPostgres)
 			}
 			return nil

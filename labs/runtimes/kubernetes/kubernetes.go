@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/bloglabs/posts/labs/runtimes"
 	"github.com/bloglabs/posts/labs/runtimes/internal/pods"
 	"github.com/bloglabs/posts/labs/spec"
+	"github.com/bloglabs/posts/tools/controlplane/labnode"
 )
 
 // EnvPodPostgres names the variable that says where pods reach the lab's
@@ -64,6 +66,11 @@ type Options struct {
 	// LogDir, when set, receives each container's output as
 	// POD.CONTAINER.log.
 	LogDir string
+	// ImageArchive returns Image as an archive (`docker save`'s format),
+	// for a real node of a local control plane on this machine
+	// (tools/controlplane/labnode) that lacks the image: Prepare loads it
+	// into the node's containerd. Elsewhere it is not called.
+	ImageArchive func(ctx context.Context) (io.ReadCloser, error)
 }
 
 // Runtime runs deployments on a Kubernetes cluster: the spec rendered as
@@ -76,6 +83,12 @@ type Runtime struct {
 	mu       sync.Mutex
 	cs       clientset.Interface
 	backends []runtimes.Backend
+	// local is the cluster's real node on this machine, when it has one:
+	// pods are placed on it, and reach loopback backends through
+	// forwarders (by backend address) on its host address.
+	local      *labnode.Info
+	forwarders map[string]*forwarder
+	prepared   bool
 }
 
 // New returns a Kubernetes runtime.
@@ -115,8 +128,18 @@ func (r *Runtime) AddBackends(b ...runtimes.Backend) {
 	r.backends = append(r.backends, b...)
 }
 
-// Close does nothing: each Run deletes its namespace.
-func (r *Runtime) Close() error { return nil }
+// Close stops the forwarders to a local node's pods, if any; each Run
+// deletes its namespace itself.
+func (r *Runtime) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for _, f := range r.forwarders {
+		errs = append(errs, f.close())
+	}
+	r.forwarders = nil
+	return errors.Join(errs...)
+}
 
 // Prepare connects to the cluster and checks that its API server answers,
 // before the lab starts anything else.
@@ -139,6 +162,12 @@ func (r *Runtime) Prepare(ctx context.Context) error {
 	if _, err := r.cs.Discovery().ServerVersion(); err != nil {
 		return fmt.Errorf("kubernetes runtime: the API server does not answer (is the kubeconfig's context the cluster you mean?): %w", err)
 	}
+	if !r.prepared {
+		if err := r.useLocalNode(ctx); err != nil {
+			return err
+		}
+		r.prepared = true
+	}
 	return nil
 }
 
@@ -149,9 +178,7 @@ func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes
 	if err := r.Prepare(ctx); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	routes, err := PodRoutes(r.backends, r.opts.PodPostgres)
-	r.mu.Unlock()
+	routes, err := r.routes()
 	if err != nil {
 		return err
 	}
@@ -165,6 +192,10 @@ func (r *Runtime) Run(ctx context.Context, d spec.Deployment, sink func(runtimes
 	dep, secret, err := Render(d, RenderOptions{Namespace: ns, Image: r.opts.Image, ImagePullPolicy: r.opts.ImagePullPolicy})
 	if err != nil {
 		return err
+	}
+	if r.local != nil {
+		// The image was loaded into that node only.
+		dep.Spec.Template.Spec.NodeSelector = map[string]string{corev1.LabelHostname: r.local.Node}
 	}
 	if err := r.createNamespace(ctx, ns, secret); err != nil {
 		return err
@@ -232,6 +263,17 @@ func (r *Runtime) deploy(ctx context.Context, ns string, replicas *int32, create
 	emit(runtimes.Event{Time: releasedAt, Replica: -1, Kind: runtimes.Released})
 	<-ctx.Done()
 	return nil
+}
+
+// routes are where pods dial each backend: PodRoutes, or on a local node
+// without PodPostgres, the forwarders.
+func (r *Runtime) routes() (map[string]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.local != nil && r.opts.PodPostgres == "" {
+		return r.localRoutes()
+	}
+	return PodRoutes(r.backends, r.opts.PodPostgres)
 }
 
 // RewriteEnv returns d with every address in its containers' environment

@@ -187,3 +187,44 @@ func logger() *slog.Logger {
 	}
 	return slog.New(slog.DiscardHandler)
 }
+
+// RealNode starts a control plane of the test's own with a real node
+// (controlplane.Options.RealNode) and closes it at the end of the test. It
+// skips where the host cannot run a real node, saying why — except under
+// CI=true, where that fails — and waits (up to 10 minutes) while another
+// test package's real node holds the host.
+func RealNode(t testing.TB, opts controlplane.Options) *controlplane.Cluster {
+	t.Helper()
+	if opts.Binaries == nil {
+		opts.Binaries = Binaries(t)
+	}
+	if err := controlplane.CheckRealNode(opts.Binaries); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cptest: %v (CI=true: .ci/run installs what a real node needs)", err)
+		}
+		t.Skipf("cptest: %v", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = logger()
+	}
+	opts.RealNode = true
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		c, err := controlplane.Start(ctx, opts)
+		cancel()
+		if errors.Is(err, controlplane.ErrRealNodeBusy) && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Second)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("cptest: %v", err)
+		}
+		t.Cleanup(func() {
+			if err := c.Close(); err != nil {
+				t.Errorf("cptest: %v", err)
+			}
+		})
+		return c
+	}
+}

@@ -67,10 +67,11 @@ type Command struct {
 // table, and the full build for the rest ([RunFull]).
 func Light() Command { return Command{Table: labkit.Light(), Full: RunFull} }
 
-// Run is the light command ([Light]): args are a lab's name and its flags,
-// or a verb. The report goes to streams.Out, progress to streams.Err.
+// Run is the command as this build has it ([Light] by default; every row
+// with the build tag labsfull): args are a lab's name and its flags, or a
+// verb. The report goes to streams.Out, progress to streams.Err.
 func Run(ctx context.Context, streams cli.Streams, args []string) error {
-	return Light().Run(ctx, streams, args)
+	return built().Run(ctx, streams, args)
 }
 
 // Run is the command: args are a lab's name and its flags, or a verb.

@@ -8,7 +8,7 @@ import (
 	"github.com/bloglabs/posts/tools/controlplane"
 )
 
-const usage = `usage: controlplane build | up [-nodes=false]
+const usage = `usage: controlplane build | up [-nodes=false] [-real-node=false]
 
   build  build the binaries into the cache unless they are there; prints their folder
   up     build if needed, start a control plane, print export KUBECONFIG=...,
@@ -19,6 +19,7 @@ const usage = `usage: controlplane build | up [-nodes=false]
 func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	fs := cli.NewFlagSet("controlplane", usage)
 	nodes := fs.Bool("nodes", true, "up: create two kwok nodes like the labs' kind cluster (one general, one tainted preemptible)")
+	realNode := fs.Bool("real-node", true, "up: also start a real node that runs containers, where the host can (else kwok nodes only, saying what is missing)")
 	if len(args) == 0 {
 		return cli.Usagef("want a command: build or up")
 	}
@@ -35,7 +36,7 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 		_, err = streams.Out.Write([]byte(b.Dir + "\n"))
 		return err
 	case "up":
-		opts := controlplane.Options{Logger: log}
+		opts := controlplane.Options{Logger: log, RealNode: *realNode}
 		if *nodes {
 			opts.Nodes = controlplane.LabNodes()
 		}
