@@ -51,6 +51,21 @@ const (
 
 func writePKI(dir string) (*pki, error) {
 	now := time.Now().Add(-time.Minute) // tolerate a little clock skew
+	p, err := writeCA(dir, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.writeClients(dir, now); err != nil {
+		return nil, err
+	}
+	if err := writeServiceAccountKeys(dir); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// writeCA makes the cluster's CA and writes it to dir.
+func writeCA(dir string, now time.Time) (*pki, error) {
 	p := &pki{}
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -77,7 +92,13 @@ func writePKI(dir string) (*pki, error) {
 	if err := writeKeyPair(dir, caFile, caKeyFile, p.caPEM, caKey); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
 
+// writeClients issues the API server's serving certificate and the client
+// certificates (admin, the API server's own to the kubelet) and writes them
+// to dir.
+func (p *pki) writeClients(dir string, now time.Time) error {
 	serving := &x509.Certificate{
 		Subject:     pkix.Name{CommonName: "kube-apiserver"},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -87,10 +108,10 @@ func writePKI(dir string) (*pki, error) {
 	}
 	certPEM, key, err := p.issue(serving, now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := writeKeyPair(dir, servingCertFile, servingKeyFile, certPEM, key); err != nil {
-		return nil, err
+		return err
 	}
 
 	// system:masters: the admin, and the identity every component uses here
@@ -100,10 +121,10 @@ func writePKI(dir string) (*pki, error) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	if p.adminCertPEM, key, err = p.issue(admin, now); err != nil {
-		return nil, err
+		return err
 	}
 	if p.adminKey, err = keyPEM(key); err != nil {
-		return nil, err
+		return err
 	}
 
 	kubeletClient := &x509.Certificate{
@@ -111,32 +132,37 @@ func writePKI(dir string) (*pki, error) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	if certPEM, key, err = p.issue(kubeletClient, now); err != nil {
-		return nil, err
+		return err
 	}
 	if err := writeKeyPair(dir, kubeletClientCertFile, kubeletClientKeyFile, certPEM, key); err != nil {
-		return nil, err
+		return err
 	}
+	return nil
+}
 
+// writeServiceAccountKeys writes the key pair that signs and checks service
+// account tokens.
+func writeServiceAccountKeys(dir string) error {
 	// RSA: the one key type every consumer of service account tokens takes.
 	saKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	pub, err := x509.MarshalPKIXPublicKey(saKey.Public())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, saPubFile), pemBlock("PUBLIC KEY", pub), 0o600); err != nil {
-		return nil, err
+		return err
 	}
 	saPEM, err := keyPEM(saKey)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, saKeyFile), saPEM, 0o600); err != nil {
-		return nil, err
+		return err
 	}
-	return p, nil
+	return nil
 }
 
 // issue signs tmpl with the CA for a fresh ECDSA key.

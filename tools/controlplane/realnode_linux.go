@@ -228,7 +228,7 @@ func (n *realNode) waitContainerd(ctx context.Context) error {
 // scratch, into the node's containerd: nothing can be pulled.
 func (n *realNode) importPause(ctx context.Context, sourceDir string) error {
 	bin := n.path("pause")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./internal/pause")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./internal/pause/cmd/pause")
 	cmd.Dir = sourceDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package pause
 
 // reap does nothing: pause runs only in Linux containers; this file lets
 // the package type-check everywhere.
