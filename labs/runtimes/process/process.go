@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -284,7 +286,33 @@ func exitCode(ps *os.ProcessState, err error) int {
 	return 0
 }
 
+const (
+	lowPortBase = 20000
+	lowPortSpan = 12000
+)
+
+// nextLowPort is the last port handed out, less lowPortBase.
+var nextLowPort atomic.Int64
+
+func init() { nextLowPort.Store(rand.Int64N(lowPortSpan)) }
+
+// freePort picks a port below the kernel's ephemeral range (32768-60999 on
+// Linux, 49152-65535 on macOS and Windows): a port the kernel handed out
+// for ":0" is the next one it hands to another program's ":0" or outgoing
+// connection, and a gated replica binds its port only seconds later, after
+// the release (a 20-replica fix lab lost a replica to "address already in
+// use" that way under load). Ports are handed out in turn from a random
+// start, so one process never hands out the same port twice, and two
+// processes meet only if their windows overlap. :0 remains the fallback.
 func freePort() (int, error) {
+	for range 20 {
+		port := lowPortBase + int(nextLowPort.Add(1)%lowPortSpan)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			l.Close()
+			return port, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
