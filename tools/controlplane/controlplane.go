@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/bloglabs/posts/internal/kube"
 )
 
 // Options configure a control plane. The zero value starts one from the
@@ -215,23 +217,13 @@ func (c *Cluster) createNodes(ctx context.Context, client kubernetes.Interface, 
 			if apierrors.IsNotFound(err) {
 				return false, err
 			}
-			return err == nil && NodeReady(got), nil
+			return err == nil && kube.NodeReady(got), nil
 		})
 		if err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// NodeReady reports whether the node's Ready condition is True.
-func NodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // waitFor polls check every 100 ms until it says done, returns an error,

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/bloglabs/posts/internal/kube"
 	"github.com/bloglabs/posts/tools/controlplane"
 	"github.com/bloglabs/posts/tools/controlplane/cptest"
 )
@@ -75,7 +76,7 @@ func TestNodeBecomesReadyThroughKwok(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return controlplane.NodeReady(got)
+		return kube.NodeReady(got)
 	}() {
 		if time.Since(t0) > 30*time.Second {
 			t.Fatalf("node %s not Ready after 30s", name)

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/bloglabs/posts/internal/kube"
 	"github.com/bloglabs/posts/tools/controlplane"
 )
 
@@ -37,7 +38,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	for _, n := range nodes.Items {
-		fmt.Println(n.Name, controlplane.NodeReady(&n))
+		fmt.Println(n.Name, kube.NodeReady(&n))
 	}
 	fmt.Fprintln(os.Stderr, "kubectl --kubeconfig", c.Kubeconfig(), "get nodes")
 }

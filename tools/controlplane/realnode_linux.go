@@ -23,6 +23,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/bloglabs/posts/internal/kube"
 	"github.com/bloglabs/posts/tools/controlplane/labnode"
 	"github.com/bloglabs/posts/tools/images"
 )
@@ -295,7 +296,7 @@ func (n *realNode) waitReady(ctx context.Context, c *Cluster, cs kubernetes.Inte
 				return fmt.Errorf("controlplane: real node: %w", err)
 			}
 		}
-		if node, err := cs.CoreV1().Nodes().Get(ctx, RealNodeName, metav1.GetOptions{}); err == nil && NodeReady(node) {
+		if node, err := cs.CoreV1().Nodes().Get(ctx, RealNodeName, metav1.GetOptions{}); err == nil && kube.NodeReady(node) {
 			c.log.Info("real node ready", "node", RealNodeName, "took", time.Since(t0).Round(time.Millisecond), "dir", n.dir)
 			return nil
 		}

@@ -7,10 +7,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
 
+	"github.com/bloglabs/posts/internal/kube"
 	"github.com/bloglabs/posts/labs/runtimes"
 	"github.com/bloglabs/posts/labs/runtimes/contract"
 	"github.com/bloglabs/posts/labs/runtimes/kubernetes"
-	"github.com/bloglabs/posts/tools/controlplane"
 )
 
 // kwokNoContainers is why the scenarios that need a program skip on a
@@ -48,7 +48,7 @@ func realNode(t *testing.T, cs clientset.Interface) bool {
 	}
 	for i := range nodes.Items {
 		n := &nodes.Items[i]
-		if _, kwok := n.Annotations["kwok.x-k8s.io/node"]; !kwok && controlplane.NodeReady(n) {
+		if _, kwok := n.Annotations["kwok.x-k8s.io/node"]; !kwok && kube.NodeReady(n) {
 			return true
 		}
 	}
