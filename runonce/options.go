@@ -126,11 +126,6 @@ func printable(s string) bool {
 // heartbeat may take before the holder assumes the lock is lost.
 func (o Options) heartbeat() time.Duration { return o.Lease / 5 }
 
-// fenceBound is the longest a holder that stopped hearing the server keeps
-// its step running before cancelling it: a beat sent Lease/5 after the last
-// answered one, timing out Lease/5 later.
-func (o Options) fenceBound() time.Duration { return 2 * o.heartbeat() }
-
 // StopBound is how long a step has, once its context is cancelled, to stop:
 // a holder cut off from the server cancels its step at most 2×lease/5 after
 // its last answered heartbeat, and the server frees the lock at lease, so
