@@ -3,13 +3,11 @@
 // its test, TestWorkshop, runs every exercise as executable documentation.
 //
 // An exercise's runnable steps are fenced ```sh blocks; the ```text block
-// right after a step is its checkpoint: each non-empty line must appear in
-// what the step printed (stdout and stderr together; runs of blanks count as
-// one, and … stands for anything within one line). A step's fence may carry
-// attributes: exit=N (the exit status the step must end with; default 0),
-// needs=docker or needs=kind (the step is skipped, with the reason, where
-// those cannot run) and timeout=D (default 3m). Other fences (```console,
-// ```go, ```yaml) are illustrations and do not run.
+// right after a step is its checkpoint. The format, the matcher and the
+// step runner live in tools/workshop, which the room tools (go tool mage
+// workshop:check, workshop:run, workshop:reset) share with this test: see
+// its package comment for the fence attributes (exit=N, needs=docker|kind,
+// timeout=D) and how a checkpoint line matches.
 //
 // Each exercise runs in a fresh working directory under the repository's
 // out/ folder (so that `go run "$REPO/..."` finds the module), with $REPO

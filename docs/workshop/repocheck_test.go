@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/bloglabs/posts/tools/workshop"
 )
 
 // The check docs/troubleshooting.md gives for an exercise's first step: with
@@ -23,7 +25,7 @@ func TestRepoCheckStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps, err := parseSteps(string(src))
+	steps, err := workshop.ParseSteps(string(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,8 @@ func TestRepoCheckStep(t *testing.T) {
 	} {
 		cmd := exec.Command("bash", "--noprofile", "--norc", "-e", "-c", script)
 		cmd.Dir = t.TempDir()
-		cmd.Env = append(withoutVar(os.Environ(), "REPO"), "REPO="+tt.repo)
+		// The last REPO in Env wins (os/exec keeps the last of duplicate keys).
+		cmd.Env = append(os.Environ(), "REPO="+tt.repo)
 		out, err := cmd.CombinedOutput()
 		if (err == nil) != tt.ok || !strings.Contains(string(out), tt.want) {
 			t.Errorf("%s: %v, output %q; want ok=%v and %q", tt.name, err, out, tt.ok, tt.want)

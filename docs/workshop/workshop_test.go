@@ -2,7 +2,6 @@ package workshop
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/bloglabs/posts/tools/workshop"
 )
 
 // exerciseFile is an exercise's name: two digits, a dash, a name.
@@ -53,7 +54,7 @@ func TestWorkshop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			steps, err := parseSteps(string(src))
+			steps, err := workshop.ParseSteps(string(src))
 			if err != nil {
 				t.Fatalf("%s: %v", f, err)
 			}
@@ -84,7 +85,7 @@ func exerciseCommands(t *testing.T, repo string, files []string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		steps, err := parseSteps(string(src))
+		steps, err := workshop.ParseSteps(string(src))
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -177,36 +178,36 @@ func workDir(t *testing.T, repo, name string) string {
 	return dir
 }
 
-func runExercise(t *testing.T, repo, file string, steps []step, sum *summary) {
+func runExercise(t *testing.T, repo, file string, steps []workshop.Step, sum *summary) {
 	dir := workDir(t, repo, file)
 	var groups []int
 	// Stop what the steps left in the background (a throwaway Postgres, a
 	// waiting replica), even when a step failed.
-	t.Cleanup(func() { stopGroups(groups) })
+	t.Cleanup(func() { workshop.StopGroups(groups) })
 	start := time.Now()
 	matched := 0
 	for i, s := range steps {
 		name := fmt.Sprintf("%s:%d (step %d)", file, s.Line, i+1)
-		if reason := cannotRun(s.Needs); reason != "" {
+		if reason := workshop.CannotRun(t.Context(), s.Needs); reason != "" {
 			sum.logf(t, "%s skipped: %s", name, reason)
 			continue
 		}
 		began := time.Now()
-		out, code, pgid, err := runStep(repo, dir, s)
-		if pgid != 0 {
-			groups = append(groups, pgid)
+		res, err := workshop.RunStep(t.Context(), repo, dir, s, nil)
+		if res.Group != 0 {
+			groups = append(groups, res.Group)
 		}
 		if err != nil {
-			t.Fatalf("%s: %v\n--- output\n%s", name, err, out)
+			t.Fatalf("%s: %v\n--- output\n%s", name, err, res.Output)
 		}
-		if code != s.Exit {
-			t.Fatalf("%s exited %d, want %d\n--- script\n%s--- output\n%s", name, code, s.Exit, s.Script, out)
+		if res.Exit != s.Exit {
+			t.Fatalf("%s exited %d, want %d\n--- script\n%s--- output\n%s", name, res.Exit, s.Exit, s.Script, res.Output)
 		}
-		if miss := missing(out, s.Checkpoint); len(miss) > 0 {
-			t.Fatalf("%s: checkpoint lines missing from the output:\n  %s\n--- output\n%s", name, strings.Join(miss, "\n  "), out)
+		if miss := workshop.Missing(res.Output, s.Checkpoint); len(miss) > 0 {
+			t.Fatalf("%s: checkpoint lines missing from the output:\n  %s\n--- output\n%s", name, strings.Join(miss, "\n  "), res.Output)
 		}
 		matched += len(s.Checkpoint)
-		sum.logf(t, "%s: exit %d, %d checkpoint lines matched, %.1fs", name, code, len(s.Checkpoint), time.Since(began).Seconds())
+		sum.logf(t, "%s: exit %d, %d checkpoint lines matched, %.1fs", name, res.Exit, len(s.Checkpoint), time.Since(began).Seconds())
 	}
 	sum.logf(t, "%s: %d steps, %d checkpoint lines matched, %.1fs", file, len(steps), matched, time.Since(start).Seconds())
 	sum.add(len(steps), matched)
@@ -271,118 +272,4 @@ func dependOnSources(t *testing.T, repo string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// runStep runs one step with bash -e in dir and returns what it printed
-// (stdout and stderr in one file, so their order is kept), its exit status
-// and its process group. Output goes to a file, not a pipe, so that a
-// process the step leaves in the background cannot hold the step open.
-func runStep(repo, dir string, s step) (string, int, int, error) {
-	f, err := os.CreateTemp("", "workshop-step-*.out")
-	if err != nil {
-		return "", 0, 0, err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", s.Script)
-	cmd.Dir = dir
-	// The report as a pipe gets it: no colour, no wrapping at a terminal's
-	// width ($COLUMNS would set one), so checkpoints see whole lines.
-	cmd.Env = append(withoutVar(os.Environ(), "COLUMNS"), "REPO="+repo, "NO_COLOR=1")
-	cmd.Stdout, cmd.Stderr = f, f
-	newGroup(cmd)
-	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
-	runErr := cmd.Run()
-	pgid := 0
-	if cmd.Process != nil {
-		pgid = cmd.Process.Pid
-	}
-	b, err := os.ReadFile(f.Name())
-	if err != nil {
-		return "", 0, pgid, err
-	}
-	out := string(b)
-	if ctx.Err() != nil {
-		return out, 0, pgid, fmt.Errorf("still running after %s (timeout=%s on the fence raises it)", s.Timeout, s.Timeout)
-	}
-	var exitErr *exec.ExitError
-	switch {
-	case runErr == nil:
-		return out, 0, pgid, nil
-	case errors.As(runErr, &exitErr):
-		return out, exitErr.ExitCode(), pgid, nil
-	default:
-		return out, 0, pgid, fmt.Errorf("bash: %w", runErr)
-	}
-}
-
-func withoutVar(env []string, name string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-var needsOnce sync.Map // "docker"/"kind" → *needResult
-
-func dockerProbe(ctx context.Context) error {
-	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("no Docker engine answers (docker version: %s)", strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
-// kindProbe asks Docker what kind needs of it: an engine, and cgroup v2
-// (kind's node image for Kubernetes 1.35 and later). It does not import the
-// lab's full host check (labs/runtimes/kind), whose client-go dependencies
-// would triple this test's build under -race; a host that passes this and
-// still refuses privileged containers fails the step with kind's own words.
-func kindProbe(ctx context.Context) error {
-	if err := dockerProbe(ctx); err != nil {
-		return err
-	}
-	out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.CgroupVersion}}").Output()
-	if err != nil {
-		return fmt.Errorf("docker info: %w", err)
-	}
-	if v := strings.TrimSpace(string(out)); v != "2" {
-		return fmt.Errorf("this Docker runs on cgroup v%s, and kind's node image needs cgroup v2", v)
-	}
-	return nil
-}
-
-type needResult struct {
-	once   sync.Once
-	reason string
-}
-
-// cannotRun says why a step that needs Docker or kind cannot run here, or
-// "" when it can. Each check runs once per test binary.
-func cannotRun(need string) string {
-	if need == "" {
-		return ""
-	}
-	v, _ := needsOnce.LoadOrStore(need, &needResult{})
-	r := v.(*needResult)
-	r.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		var err error
-		switch need {
-		case "docker":
-			err = dockerProbe(ctx)
-		case "kind":
-			err = kindProbe(ctx)
-		}
-		if err != nil {
-			r.reason = fmt.Sprintf("needs %s: %v", need, err)
-		}
-	})
-	return r.reason
 }

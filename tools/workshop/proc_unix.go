@@ -18,9 +18,9 @@ func killGroup(pgid int) error {
 	return syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
-// stopGroups asks each group to stop (SIGTERM: pgtemp removes its server),
-// then kills what is left.
-func stopGroups(pgids []int) {
+// StopGroups asks each process group to stop (SIGTERM: pgtemp removes its
+// server), waits up to 10 s for them to go, then kills what is left.
+func StopGroups(pgids []int) {
 	alive := func() bool {
 		for _, g := range pgids {
 			if syscall.Kill(-g, 0) == nil {

@@ -2,15 +2,14 @@ package workshop
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// step is one ```sh block of an exercise and the ```text checkpoint that
+// Step is one ```sh block of an exercise and the ```text checkpoint that
 // follows it, if any.
-type step struct {
+type Step struct {
 	// Line is the fence's line number in the file (1-based), for messages.
 	Line   int
 	Script string
@@ -23,9 +22,9 @@ type step struct {
 	Checkpoint []string
 }
 
-// defaultStepTimeout bounds a step that does not say otherwise; the labs'
+// DefaultStepTimeout bounds a step that does not say otherwise; the labs'
 // steps take seconds, so a step that reaches it has hung.
-const defaultStepTimeout = 3 * time.Minute
+const DefaultStepTimeout = 3 * time.Minute
 
 // fence is one fenced block of a Markdown file.
 type fence struct {
@@ -65,20 +64,22 @@ func fences(src string) ([]fence, []int, error) {
 	return out, gaps, nil
 }
 
-// parseSteps returns an exercise's steps: each ```sh block, with the
-// ```text block that follows it (only blank lines between) as its checkpoint.
-func parseSteps(src string) ([]step, error) {
+// ParseSteps returns an exercise's steps: each ```sh block, with the
+// ```text block that follows it (only blank lines between) as its
+// checkpoint. It returns an error for a block that is never closed and for
+// a fence attribute it does not know.
+func ParseSteps(src string) ([]Step, error) {
 	fs, gaps, err := fences(src)
 	if err != nil {
 		return nil, err
 	}
-	var steps []step
+	var steps []Step
 	for i, f := range fs {
 		words := strings.Fields(f.info)
 		if len(words) == 0 || words[0] != "sh" {
 			continue
 		}
-		s := step{Line: f.line, Script: strings.Join(f.lines, "\n") + "\n", Timeout: defaultStepTimeout}
+		s := Step{Line: f.line, Script: strings.Join(f.lines, "\n") + "\n", Timeout: DefaultStepTimeout}
 		if err := s.setAttributes(words[1:]); err != nil {
 			return nil, fmt.Errorf("line %d: %w", f.line, err)
 		}
@@ -94,7 +95,7 @@ func parseSteps(src string) ([]step, error) {
 	return steps, nil
 }
 
-func (s *step) setAttributes(attrs []string) error {
+func (s *Step) setAttributes(attrs []string) error {
 	for _, a := range attrs {
 		k, v, ok := strings.Cut(a, "=")
 		if !ok {
@@ -123,54 +124,4 @@ func (s *step) setAttributes(attrs []string) error {
 		}
 	}
 	return nil
-}
-
-var (
-	ansi   = regexp.MustCompile("\x1b\\[[0-9;]*m")
-	blanks = regexp.MustCompile(`[ \t]+`)
-)
-
-// normalize makes a line comparable: no colour codes, no surrounding
-// blanks, and runs of blanks as one space (a table's column widths change
-// with its numbers).
-func normalize(s string) string {
-	return strings.TrimSpace(blanks.ReplaceAllString(ansi.ReplaceAllString(s, ""), " "))
-}
-
-// missing returns the checkpoint lines that do not appear in output. A
-// checkpoint line matches an output line that contains it; … in a
-// checkpoint line stands for anything, so its parts must appear in order
-// within one output line.
-func missing(output string, checkpoint []string) []string {
-	var lines []string
-	for _, l := range strings.Split(output, "\n") {
-		lines = append(lines, normalize(l))
-	}
-	var miss []string
-	for _, want := range checkpoint {
-		parts := strings.Split(normalize(want), "…")
-		found := false
-		for _, got := range lines {
-			if containsInOrder(got, parts) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			miss = append(miss, strings.TrimSpace(want))
-		}
-	}
-	return miss
-}
-
-func containsInOrder(s string, parts []string) bool {
-	for _, p := range parts {
-		p = strings.TrimSpace(p)
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return true
 }
