@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,15 @@ type Step struct {
 	Timeout time.Duration
 	// Checkpoint holds the non-empty lines of the ```text block after it.
 	Checkpoint []string
+	// ID names the step (fence attribute id=NAME), for the claims about it.
+	ID string
+	// Claims are what the prose says this step's output shows, beyond its
+	// checkpoint ([Claim]).
+	Claims []Claim
 }
+
+// stepID is what a step's id=NAME may be.
+var stepID = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 // DefaultStepTimeout bounds a step that does not say otherwise; the labs'
 // steps take seconds, so a step that reaches it has hung.
@@ -92,6 +101,32 @@ func ParseSteps(src string) ([]Step, error) {
 		}
 		steps = append(steps, s)
 	}
+	return attachClaims(src, steps)
+}
+
+// attachClaims gives each step the claims that name its id.
+func attachClaims(src string, steps []Step) ([]Step, error) {
+	claims, err := ParseClaims(src)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]int{}
+	for i, s := range steps {
+		if s.ID == "" {
+			continue
+		}
+		if j, dup := byID[s.ID]; dup {
+			return nil, fmt.Errorf("line %d: id=%s is taken by the step at line %d", s.Line, s.ID, steps[j].Line)
+		}
+		byID[s.ID] = i
+	}
+	for _, c := range claims {
+		i, ok := byID[c.Step]
+		if !ok {
+			return nil, fmt.Errorf("line %d: claim about step %q, and no ```sh fence has id=%s", c.Line, c.Step, c.Step)
+		}
+		steps[i].Claims = append(steps[i].Claims, c)
+	}
 	return steps, nil
 }
 
@@ -99,7 +134,7 @@ func (s *Step) setAttributes(attrs []string) error {
 	for _, a := range attrs {
 		k, v, ok := strings.Cut(a, "=")
 		if !ok {
-			return fmt.Errorf("fence attribute %q: want key=value (exit=N, needs=docker|kind, timeout=D)", a)
+			return fmt.Errorf("fence attribute %q: want key=value (exit=N, needs=docker|kind, timeout=D, id=NAME)", a)
 		}
 		switch k {
 		case "exit":
@@ -119,8 +154,13 @@ func (s *Step) setAttributes(attrs []string) error {
 				return fmt.Errorf("timeout=%s: want a duration such as 90s", v)
 			}
 			s.Timeout = d
+		case "id":
+			if !stepID.MatchString(v) {
+				return fmt.Errorf("id=%s: want lower-case letters, digits and dashes", v)
+			}
+			s.ID = v
 		default:
-			return fmt.Errorf("fence attribute %q: unknown (exit, needs, timeout)", k)
+			return fmt.Errorf("fence attribute %q: unknown (exit, needs, timeout, id)", k)
 		}
 	}
 	return nil
