@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -192,6 +193,9 @@ func runExercise(t *testing.T, repo, file string, steps []workshop.Step, sum *su
 			sum.logf(t, "%s skipped: %s", name, reason)
 			continue
 		}
+		if s.ID == workshop.EnterID {
+			s = inFolder(s, file, dir)
+		}
 		began := time.Now()
 		res, err := workshop.RunStep(t.Context(), repo, dir, s, nil)
 		if res.Group != 0 {
@@ -206,11 +210,26 @@ func runExercise(t *testing.T, repo, file string, steps []workshop.Step, sum *su
 		if miss := workshop.Missing(res.Output, s.Checkpoint); len(miss) > 0 {
 			t.Fatalf("%s: checkpoint lines missing from the output:\n  %s\n--- output\n%s", name, strings.Join(miss, "\n  "), res.Output)
 		}
+		for _, c := range s.Claims {
+			if err := c.Check(res.Output); err != nil {
+				t.Fatalf("%s: the prose claims what the step's output contradicts: %v\n--- output\n%s", name, err, res.Output)
+			}
+		}
 		matched += len(s.Checkpoint)
-		sum.logf(t, "%s: exit %d, %d checkpoint lines matched, %.1fs", name, res.Exit, len(s.Checkpoint), time.Since(began).Seconds())
+		sum.logf(t, "%s: exit %d, %d checkpoint lines matched, %d claims held, %.1fs", name, res.Exit, len(s.Checkpoint), len(s.Claims), time.Since(began).Seconds())
 	}
 	sum.logf(t, "%s: %d steps, %d checkpoint lines matched, %.1fs", file, len(steps), matched, time.Since(start).Seconds())
 	sum.add(len(steps), matched)
+}
+
+// inFolder makes step 0 enter the test's fresh working directory instead
+// of the attendee's folder under the clone (which a developer's own walk
+// through the workshop may be using): the same script, with that one path
+// replaced.
+func inFolder(s workshop.Step, file, dir string) workshop.Step {
+	attendee := `"$REPO/` + workshop.EnterDir(strings.TrimSuffix(file, ".md")) + `"`
+	s.Script = strings.ReplaceAll(s.Script, attendee, strconv.Quote(dir))
+	return s
 }
 
 // summary collects what the exercises did, for CI's log.
