@@ -18,7 +18,7 @@
 // rules of a block attendees paste into an interactive shell on Linux or
 // macOS (tools/workshop.PasteProblems: no exit, every wait bounded, no
 // GNU-only tools), every exercise to its step 0 (it checks REPO and enters
-// out/workshop/NN-name), and the exercises' minutes to the README's
+// out/workshop/NN), and the exercises' minutes to the README's
 // agenda.
 //
 // Each exercise runs in a fresh working directory under the repository's

@@ -85,9 +85,13 @@ func shellCode(l string) string {
 var echoText = regexp.MustCompile(`\becho\s+"[^"]*"`)
 
 // EnterDir is the folder an attendee works in for the exercise whose file
-// is stem.md, relative to the clone: out/ is ignored by git, and the labs
-// find their sources by walking up from it.
-func EnterDir(stem string) string { return "out/workshop/" + stem }
+// is stem.md ("04-takeover"), relative to the clone: out/workshop/NN, the
+// folder the room tools (check, run, reset) use. out/ is ignored by git,
+// and the labs find their sources by walking up from it.
+func EnterDir(stem string) string {
+	nn, _, _ := strings.Cut(stem, "-")
+	return "out/workshop/" + nn
+}
 
 // EnterScript is step 0 of the exercise stem.md: it checks that REPO names
 // the clone and enters a fresh [EnterDir], as one compound command, so that

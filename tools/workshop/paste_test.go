@@ -72,7 +72,7 @@ func TestEnterScript(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(clone, "go.mod"), []byte("module github.com/bloglabs/posts\n\ngo 1.26\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(clone, "out", "workshop", "04-takeover", "dsn.txt")
+	stale := filepath.Join(clone, "out", "workshop", "04", "dsn.txt")
 	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestEnterScript(t *testing.T) {
 	}{
 		{"unset", "", false, "REPO=(unset) is not your clone: cd into your clone of github.com/bloglabs/posts, then export REPO=$PWD"},
 		{"not a clone", t.TempDir(), false, "is not your clone"},
-		{"the clone", clone, true, "REPO is your clone; working in out/workshop/04-takeover\n" + filepath.Join(clone, "out", "workshop", "04-takeover") + "\n"},
+		{"the clone", clone, true, "REPO is your clone; working in out/workshop/04\n" + filepath.Join(clone, "out", "workshop", "04") + "\n"},
 	} {
 		cmd := exec.Command("bash", "--noprofile", "--norc", "-e", "-c", script)
 		cmd.Dir = t.TempDir()
