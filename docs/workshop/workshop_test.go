@@ -194,7 +194,7 @@ func runExercise(t *testing.T, repo, file string, steps []workshop.Step, sum *su
 			continue
 		}
 		if s.ID == workshop.EnterID {
-			s = inFolder(s, file, dir)
+			s = inFolder(t, s, file, dir)
 		}
 		began := time.Now()
 		res, err := workshop.RunStep(t.Context(), repo, dir, s, nil)
@@ -226,8 +226,12 @@ func runExercise(t *testing.T, repo, file string, steps []workshop.Step, sum *su
 // of the attendee's folder under the clone (which a developer's own walk
 // through the workshop may be using): the same script, with that one path
 // replaced.
-func inFolder(s workshop.Step, file, dir string) workshop.Step {
+func inFolder(t *testing.T, s workshop.Step, file, dir string) workshop.Step {
+	t.Helper()
 	attendee := `"$REPO/` + workshop.EnterDir(strings.TrimSuffix(file, ".md")) + `"`
+	if !strings.Contains(s.Script, attendee) {
+		t.Fatalf("%s: step 0 (line %d) does not name the folder %s: it would run in the attendee's folder", file, s.Line, attendee)
+	}
 	s.Script = strings.ReplaceAll(s.Script, attendee, strconv.Quote(dir))
 	return s
 }
