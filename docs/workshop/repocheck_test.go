@@ -12,8 +12,8 @@ import (
 
 // The check docs/troubleshooting.md gives for an exercise's first step: with
 // REPO unset or naming no clone it fails and says what to do (instead of
-// the go command's "go.mod file not found"); with REPO at the clone it
-// passes.
+// the go command's "go.mod file not found") without closing a terminal it
+// is pasted into; with REPO at the clone it passes.
 func TestRepoCheckStep(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the exercises are bash steps: run them under WSL2")
@@ -31,8 +31,12 @@ func TestRepoCheckStep(t *testing.T) {
 	}
 	var script string
 	for _, s := range steps {
-		if strings.Contains(s.Script, "REPO:?") {
+		if strings.Contains(s.Script, "REPO is not set") {
 			script = s.Script
+			// Pasted into a terminal, it must leave the shell open.
+			if p := workshop.PasteProblems(s); len(p) > 0 {
+				t.Errorf("docs/troubleshooting.md line %d is not paste-safe: %v", s.Line, p)
+			}
 		}
 	}
 	if script == "" {
@@ -43,7 +47,7 @@ func TestRepoCheckStep(t *testing.T) {
 		ok         bool
 		want       string
 	}{
-		{"unset", "", false, "REPO: is not set: cd into your clone of the repository, then export REPO=$PWD"},
+		{"unset", "", false, "REPO is not set: cd into your clone of the repository, then export REPO=$PWD"},
 		{"no clone", t.TempDir(), false, "is not a clone of github.com/bloglabs/posts: cd into your clone, then export REPO=$PWD"},
 		{"the clone", repoRoot(t), true, "REPO is your clone: " + repoRoot(t)},
 	} {
