@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/golden"
@@ -127,4 +129,25 @@ func TestSimulateHonoursCancel(t *testing.T) {
 	if err := simlab.Simulate(ctx, io.Discard, simlab.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v, want context.Canceled", err)
 	}
+}
+
+// Issue 21: the report fits a projector's 100-column terminal with every
+// embedded scenario side by side (the widest name, the old runner's extra
+// column, the reasons a pod fits no pool), and never says "-0%".
+func TestReportFitsAProjector(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := simlab.Simulate(context.Background(), &out, simlab.Options{Scenarios: scenarios.Names(), Horizon: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(out.String(), "\n") {
+		if n := utf8.RuneCountInString(l); n > 100 {
+			t.Errorf("line %d is %d columns, want at most 100:\n%s", i+1, n, l)
+		}
+		if strings.Contains(l, "-0%") || strings.Contains(l, "+0%") {
+			t.Errorf("line %d has a signed zero delta:\n%s", i+1, l)
+		}
+	}
+	t.Logf("\n%s", out.String())
 }
