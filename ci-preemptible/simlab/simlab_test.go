@@ -18,6 +18,7 @@ import (
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/golden"
+	"github.com/bloglabs/posts/internal/svgcheck"
 )
 
 func TestPreemptibleLab(t *testing.T) {
@@ -38,9 +39,14 @@ func TestPreemptibleLab(t *testing.T) {
 	CheckSVG(t, svg, "post-all-on-demand", "post-tainted", "post-taint-missing", "post-toleration-forgotten")
 }
 
-// CheckSVG parses the chart as XML and looks for what a reader needs.
+// CheckSVG parses the chart as XML and looks for what a reader needs; the
+// chart follows the convention of every committed picture, text readable on
+// a projector included (internal/svgcheck).
 func CheckSVG(t *testing.T, svg []byte, want ...string) {
 	t.Helper()
+	if _, err := svgcheck.Check(svg); err != nil {
+		t.Errorf("chart: %v", err)
+	}
 	d := xml.NewDecoder(bytes.NewReader(svg))
 	var texts []string
 	for {
