@@ -72,6 +72,14 @@ func TestComparisonSVG(t *testing.T) {
 		"no lock", "post's LOCK TABLE", "goose session locker", "runonce",
 		"hang · damaged", "ready 1.67s · ok", "never ready · damaged · 4 double runs · 30 failures",
 	})
+	// Issue 21: a row with no time to show is striped and runs off the
+	// axis, and a legend says so (the bars read as "20 s" before).
+	for _, fill := range []string{`fill="url(#never-ready)"`, `fill="url(#hang)"`} {
+		if got := strings.Count(buf.String(), fill); got != 2 {
+			t.Errorf("compare.svg: %d elements with %s, want 2 (the row's bar and the legend's)", got, fill)
+		}
+	}
+	assertTexts(t, "compare", info, []string{"never ready: no time to show", "hang: CREATE INDEX CONCURRENTLY waited forever"})
 	if got := strings.Count(buf.String(), "<rect x=\"200\""); got != len(c.Rows) {
 		t.Errorf("compare.svg: %d bars, want one per row (%d)", got, len(c.Rows))
 	}
