@@ -37,6 +37,15 @@ func TestPreemptibleLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	CheckSVG(t, svg, "post-all-on-demand", "post-tainted", "post-taint-missing", "post-toleration-forgotten")
+	// The chart beside the lab's guide is this run's: go test -update redraws it.
+	golden.AssertFile(t, filepath.Join("..", "..", "docs", "labs", "preemptible.svg"), svg)
+	// Issue 21: the variant where no job ran is marked in its own column,
+	// not drawn at the axis's end; the day shown is named; ticks are round.
+	for _, want := range []string{">no job ran<", "nodes per pool on Tuesday (day 2 of the run)", ">1m<", ">2m<", ">200<", ">400<"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("chart lacks %s", want)
+		}
+	}
 }
 
 // CheckSVG parses the chart as XML and looks for what a reader needs; the
