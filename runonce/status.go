@@ -27,6 +27,9 @@ type Run struct {
 	// recorded them at take-over (0 and empty in rows of earlier releases).
 	ProcessID int
 	Host      string
+	// Lease is the holder's lease, as it recorded it (0 in rows of
+	// releases before round 3).
+	Lease time.Duration
 }
 
 // Session is a database session of a runonce process: a holder, a waiter,
@@ -48,6 +51,10 @@ type Session struct {
 	// Silent is how long the process has sent no statement on any of its
 	// sessions (0 when the server does not show it to this role).
 	Silent time.Duration
+	// Stalled says the process has been silent longer than a live one is:
+	// StalledAfter for a waiter; two heartbeats (2×lease/5, when a holder
+	// itself gives its lock up for lost) for the holder.
+	Stalled bool
 	// ProcessID and Host are the runonce process and its host, from the
 	// newest ledger row of this holder name (0 and empty when there is none:
 	// a waiter has recorded nothing yet).
@@ -166,13 +173,13 @@ func readStep(ctx context.Context, conn *pgx.Conn, l ledger, exists bool, schema
 	st.ClassID, st.ObjID = lockTagParts(st.Key)
 	if exists {
 		// A ledger of an earlier release lacks the process columns.
-		proc := `0, ''`
+		proc := `0, '', 0`
 		var current bool
 		if err := conn.QueryRow(ctx, `SELECT `+l.currentSQL("$1"), schema+".runs").Scan(&current); err != nil {
 			return st, fmt.Errorf("read ledger: %w", err)
 		}
 		if current {
-			proc = `coalesce(client_pid, 0), coalesce(client_host, '')`
+			proc = `coalesce(client_pid, 0), coalesce(client_host, ''), coalesce(lease_ms, 0) * 1000000`
 		}
 		rows, err := conn.Query(ctx, `SELECT id, name, coalesce(version, ''), holder, status, exit_code, coalesce(error, ''), started_at, finished_at, `+proc+`
 			FROM `+l.table+` WHERE name = $1 ORDER BY id DESC LIMIT $2`, name, limit)
@@ -259,23 +266,26 @@ func sortSessions(sessions []Session, holds int, runs []Run, lockKey int64) (hol
 	named := func(s Session) Session {
 		s.Holder = strings.TrimPrefix(s.ApplicationName, applicationName(lockKey, ""))
 		s.Silent = quiet[key(s)]
-		for _, r := range runs {
-			if applicationName(lockKey, r.Holder) == s.ApplicationName {
-				s.ProcessID, s.Host = r.ProcessID, r.Host
-				break
-			}
+		s.Stalled = s.Silent > StalledAfter
+		if r, ok := newestRunOf(runs, lockKey, s.ApplicationName); ok {
+			s.ProcessID, s.Host = r.ProcessID, r.Host
 		}
 		return s
 	}
 	if holds >= 0 {
 		h := named(sessions[holds])
+		lease := defaultLease
+		if r, ok := newestRunOf(runs, lockKey, h.ApplicationName); ok && r.Lease > 0 {
+			lease = r.Lease
+		}
+		h.Stalled = h.Silent > 2*lease/5
 		holder = &h
 	}
 	for _, k := range order {
 		s := named(first[k])
 		switch {
 		case holder != nil && k == key(*holder):
-		case s.Silent > StalledAfter:
+		case s.Stalled:
 			stalled = append(stalled, s)
 		default:
 			s.ProcessID, s.Host = 0, "" // a waiter recorded nothing yet: an older row is another process's
@@ -283,6 +293,17 @@ func sortSessions(sessions []Session, holds int, runs []Run, lockKey int64) (hol
 		}
 	}
 	return holder, waiters, stalled
+}
+
+// newestRunOf is the newest of runs (newest first) whose holder's sessions
+// carry appName.
+func newestRunOf(runs []Run, lockKey int64, appName string) (Run, bool) {
+	for _, r := range runs {
+		if applicationName(lockKey, r.Holder) == appName {
+			return r, true
+		}
+	}
+	return Run{}, false
 }
 
 // statusConnect connects for ReadStatus, retrying only a server that is

@@ -1,6 +1,7 @@
 package runonce
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -35,6 +36,23 @@ func TestSortSessions(t *testing.T) {
 	}
 	if len(stalled) != 1 || stalled[0].Holder != "alice" || stalled[0].ProcessID != 10 || stalled[0].Host != "node-a" {
 		t.Errorf("stalled = %+v, want alice, process 10 on node-a", stalled)
+	}
+	if holder.Stalled {
+		t.Errorf("holder silent 0s marked stalled")
+	}
+	// A holder is stalled after two of its heartbeats (2×lease/5), by the
+	// lease its row records: 7 s silent is alive with a 30 s lease (a
+	// heartbeat every 6 s), not with the default 15 s.
+	silent := slices.Clone(sessions)
+	silent[0].Silent, silent[2].Silent = 7*time.Second, 7*time.Second
+	for _, tc := range []struct {
+		lease time.Duration
+		want  bool
+	}{{30 * time.Second, false}, {0, true}, {5 * time.Second, true}} {
+		runs[0].Lease = tc.lease
+		if h, _, _ := sortSessions(silent, 2, runs, key); h.Stalled != tc.want {
+			t.Errorf("holder silent 7s with lease %v: stalled %v, want %v", tc.lease, h.Stalled, tc.want)
+		}
 	}
 	if h, w, s := sortSessions(sessions[:2], -1, nil, key); h != nil || len(w) != 1 || len(s) != 1 {
 		t.Errorf("no holder: got holder %v, %d waiters, %d stalled; want none, bob, alice", h, len(w), len(s))

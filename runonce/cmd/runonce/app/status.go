@@ -56,8 +56,8 @@ func printStatus(w io.Writer, sts []runonce.Status) {
 		fmt.Fprintf(w, "step %q — lock key %d (pg_locks: locktype=advisory classid=%d objid=%d objsubid=1)\n", st.Name, st.Key, st.ClassID, st.ObjID)
 		if st.Holder != nil {
 			fmt.Fprintf(w, "  holder:  %s for %v\n", describeSession(*st.Holder), st.Holder.Since.Round(time.Second))
-			if st.Holder.Silent > runonce.StalledAfter {
-				fmt.Fprintf(w, "           silent for %v: frozen or hung? the server ends its lock after one lease of silence\n", st.Holder.Silent.Round(time.Second))
+			if st.Holder.Stalled {
+				fmt.Fprintf(w, "           silent for %v, past two heartbeats: frozen or cut off? the server ends its lock after one lease of silence\n", st.Holder.Silent.Round(time.Second))
 			}
 		} else {
 			fmt.Fprintln(w, "  holder:  none (lock free)")
