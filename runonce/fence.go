@@ -25,6 +25,9 @@ type StepRun struct {
 	// psql and the drivers built on them). At most 63 bytes, printable
 	// ASCII, unique to the run.
 	ApplicationName string
+	// Holder is the holder name the run is recorded under (Options.Holder
+	// after defaults), so that the step can name itself the same way.
+	Holder string
 	// CheckInterval is the client_connection_check_interval (PostgreSQL 14
 	// and later) that makes the server end a statement of a client that
 	// has gone away; zero when the server does not have it or runs behind
@@ -164,7 +167,7 @@ func serverVersion(conn *pgx.Conn) int {
 
 // stepRun builds the identity of run id on the session's server.
 func (r *runner) stepRun(s *session, id int64) StepRun {
-	sr := StepRun{ID: id, ApplicationName: stepAppName(r.key, id), table: r.ledger.table}
+	sr := StepRun{ID: id, ApplicationName: stepAppName(r.key, id), Holder: r.o.Holder, table: r.ledger.table}
 	// PgBouncer refuses the startup parameter unless told to ignore it
 	// (ignore_startup_parameters = options).
 	if s.pg14 && !r.o.TransactionPooler {

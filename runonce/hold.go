@@ -96,7 +96,7 @@ func (r *runner) claim(ctx context.Context, s *session) (claim, error) {
 	// written within the heartbeat that word is good for, not a lease.
 	sctx, cancel := context.WithDeadline(bg, c.confirmed.Add(r.o.heartbeat()))
 	var err error
-	c.id, err = r.ledger.start(sctx, s.ledger, r.o.Name, r.o.Version, r.o.Holder, runBounds{lease: r.o.Lease, stop: r.o.StopGrace})
+	c.id, err = r.ledger.start(sctx, s.ledger, r.o.Name, r.o.Version, r.o.Holder, thisProcess(r.o.Lease, r.o.StopGrace))
 	cancel()
 	if err != nil {
 		return retry(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"os"
 	"strconv"
 	"time"
 
@@ -100,17 +101,21 @@ COMMENT ON TABLE ` + l.table + ` IS 'runonce ledger: one row per attempt at a st
 // migration brings a ledger made by an earlier release up to date; it can
 // run any number of times. The running row records its holder's bounds and
 // heartbeat, so that a next holder judges the handover by them rather than
-// by its own settings (round 3).
+// by its own settings (round 3), and the holder's process ID and host, so
+// that `runonce status` names the process to stop, not only its server
+// session (issue 21).
 func (l ledger) migration() string {
 	return `ALTER TABLE ` + l.table + `
-	ADD COLUMN IF NOT EXISTS lease_ms bigint,
-	ADD COLUMN IF NOT EXISTS stop_ms  bigint,
-	ADD COLUMN IF NOT EXISTS beat_at  timestamptz`
+	ADD COLUMN IF NOT EXISTS lease_ms    bigint,
+	ADD COLUMN IF NOT EXISTS stop_ms     bigint,
+	ADD COLUMN IF NOT EXISTS beat_at     timestamptz,
+	ADD COLUMN IF NOT EXISTS client_pid  integer,
+	ADD COLUMN IF NOT EXISTS client_host text`
 }
 
 // currentSQL says whether the ledger exists and has the latest columns.
 func (l ledger) currentSQL(param string) string {
-	return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(` + param + `) AND attname = 'beat_at' AND NOT attisdropped)`
+	return `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(` + param + `) AND attname = 'client_host' AND NOT attisdropped)`
 }
 
 func isMissingTable(err error) bool {
@@ -286,16 +291,26 @@ func (l ledger) markAbandoned(ctx context.Context, conn *pgx.Conn, name, pattern
 	return out, e, nil
 }
 
-// runBounds is what a holder records about itself in its running row.
-type runBounds struct {
+// runSelf is what a holder records about itself in its running row: its
+// bounds, which a next holder's handover reads, and where its process runs.
+type runSelf struct {
 	lease, stop time.Duration
+	pid         int
+	host        string
 }
 
-func (l ledger) start(ctx context.Context, conn *pgx.Conn, name, version, holder string, b runBounds) (int64, error) {
+// thisProcess is runSelf's process part: this process's ID and host name
+// (empty when the system will not tell).
+func thisProcess(lease, stop time.Duration) runSelf {
+	host, _ := os.Hostname()
+	return runSelf{lease: lease, stop: stop, pid: os.Getpid(), host: host}
+}
+
+func (l ledger) start(ctx context.Context, conn *pgx.Conn, name, version, holder string, b runSelf) (int64, error) {
 	var id int64
-	err := conn.QueryRow(ctx, `INSERT INTO `+l.table+` (name, version, holder, status, lease_ms, stop_ms, beat_at)
-		VALUES ($1, $2, $3, 'running', $4, $5, clock_timestamp()) RETURNING id`,
-		name, nullable(version), holder, b.lease.Milliseconds(), b.stop.Milliseconds()).Scan(&id)
+	err := conn.QueryRow(ctx, `INSERT INTO `+l.table+` (name, version, holder, status, lease_ms, stop_ms, beat_at, client_pid, client_host)
+		VALUES ($1, $2, $3, 'running', $4, $5, clock_timestamp(), $6, $7) RETURNING id`,
+		name, nullable(version), holder, b.lease.Milliseconds(), b.stop.Milliseconds(), b.pid, nullable(b.host)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record run: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,62 +62,93 @@ func text(b *strings.Builder, x, y float64, anchor, style, s string) {
 	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="%s"%s>%s</text>`+"\n", x, y, anchor, style, html.EscapeString(s))
 }
 
-// niceMax rounds v up to 1, 2 or 5 times a power of ten.
-func niceMax(v float64) float64 {
+// roundAxis divides [0, v] into at most five round steps, one of steps
+// (ascending) or, past the last, a multiple of it; it returns the axis's end
+// and the step.
+func roundAxis(v float64, steps []float64) (top, step float64) {
 	if v <= 0 {
-		return 1
+		return steps[0] * 5, steps[0]
 	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if v <= m*p {
-			return m * p
+	for _, s := range steps {
+		if math.Ceil(v/s) <= 5 {
+			return math.Ceil(v/s) * s, s
 		}
 	}
-	return 10 * p
+	last := steps[len(steps)-1]
+	step = last * math.Ceil(v/last/5)
+	return math.Ceil(v/step) * step, step
 }
+
+// waitSteps are round queue waits, in seconds: 1 s up to a day.
+var waitSteps = []float64{1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400}
+
+// costSteps are 1, 2, 2.5 and 5 times the powers of ten from 0.01 to 10^9.
+var costSteps = func() []float64 {
+	var out []float64
+	for p := 0.01; p < 1e10; p *= 10 {
+		out = append(out, p, 2*p, 2.5*p, 5*p)
+	}
+	return out
+}()
+
+// noJobBand is the width, right of the scatter, of the column where a
+// scenario in which no job ran is marked: it has no wait to plot, and
+// drawing it at the axis's end would read as the longest wait (issue 21).
+const noJobBand = 110
 
 func writeScatter(b *strings.Builder, results []*sim.Result) {
 	plotW := float64(svgW - marginL - marginR)
 	x0, y0 := float64(marginL), float64(scatterT+scatterH)
-	maxWait, maxCost := 0.0, 0.0
+	maxWait, maxCost, noJob := 0.0, 0.0, false
 	for _, r := range results {
 		if r.Wait.N > 0 {
 			maxWait = max(maxWait, r.Wait.P95.Seconds())
+		} else {
+			noJob = true
 		}
 		maxCost = max(maxCost, r.Cost)
 	}
-	maxWait, maxCost = niceMax(maxWait*1.1), niceMax(maxCost*1.1)
+	areaW := plotW
+	if noJob {
+		areaW -= noJobBand
+	}
+	topWait, waitStep := roundAxis(maxWait*1.05, waitSteps)
+	topCost, costStep := roundAxis(maxCost*1.05, costSteps)
 	cur := ""
 	if len(results) > 0 {
 		cur = results[0].Currency
 	}
-	text(b, float64(svgW)/2, 22, "middle", ` font-size="15" font-weight="bold"`, "Cost against p95 queue wait, and one day of nodes per pool")
-	fmt.Fprintf(b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="none" stroke="#999"/>`+"\n", x0, scatterT, plotW, scatterH)
-	for i := 0; i <= 4; i++ {
-		f := float64(i) / 4
-		x := x0 + f*plotW
-		y := y0 - f*scatterH
+	text(b, float64(svgW)/2, 24, "middle", ` font-size="16" font-weight="bold"`, "Cost against p95 queue wait, and one day of nodes per pool")
+	fmt.Fprintf(b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="none" stroke="#999"/>`+"\n", x0, scatterT, areaW, scatterH)
+	for t := 0.0; t <= topWait+waitStep/2; t += waitStep {
+		x := x0 + t/topWait*areaW
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x, scatterT, x, y0)
-		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x0, y, x0+plotW, y)
-		text(b, x, y0+16, "middle", "", short(time.Duration(f*maxWait)*time.Second))
-		text(b, x0-6, y+4, "end", "", fmt.Sprintf("%.0f", f*maxCost))
+		text(b, x, y0+16, "middle", "", short(time.Duration(t)*time.Second))
 	}
-	text(b, x0+plotW/2, y0+36, "middle", "", "p95 queue wait (job created in GitLab → pod running)")
+	for c := 0.0; c <= topCost+costStep/2; c += costStep {
+		y := y0 - c/topCost*scatterH
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x0, y, x0+areaW, y)
+		text(b, x0-6, y+4, "end", "", strconv.FormatFloat(c, 'f', -1, 64))
+	}
+	text(b, x0+areaW/2, y0+36, "middle", "", "p95 queue wait (job created in GitLab → pod running)")
 	fmt.Fprintf(b, `<text x="16" y="%.1f" transform="rotate(-90 16 %.1f)" text-anchor="middle">cost of the run, %s</text>`+"\n", y0-scatterH/2, y0-scatterH/2, html.EscapeString(cur))
+	bandX := x0 + areaW + noJobBand/2 + 10
+	if noJob {
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="#999" stroke-dasharray="4 4"/>`+"\n", x0+areaW+20, scatterT, x0+areaW+20, y0)
+		text(b, bandX, y0+16, "middle", ` font-weight="bold"`, "no job ran")
+		text(b, bandX, y0+32, "middle", ` fill="#666"`, "(no wait to plot)")
+	}
 	for i, r := range results {
 		color := palette[i%len(palette)]
-		y := y0 - r.Cost/maxCost*scatterH
-		label := r.Scenario
+		y := y0 - r.Cost/topCost*scatterH
 		if r.Wait.N == 0 {
-			// No job ever started: there is no wait to plot; pin it to the edge.
-			x := x0 + plotW
-			fmt.Fprintf(b, `<path d="M%.1f %.1f l6 -6 l6 6 l-6 6 z" fill="%s"/>`+"\n", x-6, y, color)
-			text(b, x-10, y+18, "end", fmt.Sprintf(` fill="%s"`, color), label+": no job ever ran")
+			fmt.Fprintf(b, `<path d="M%.1f %.1f l7 -7 l7 7 l-7 7 z" fill="white" stroke="%s" stroke-width="2.5"/>`+"\n", bandX-7, y, color)
+			text(b, bandX+14, y+4, "start", fmt.Sprintf(` fill="%s"`, color), r.Scenario)
 			continue
 		}
-		x := x0 + r.Wait.P95.Seconds()/maxWait*plotW
+		x := x0 + r.Wait.P95.Seconds()/topWait*areaW
 		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="6" fill="%s"/>`+"\n", x, y, color)
-		text(b, x+10, y+4-float64(i%2)*12, "start", fmt.Sprintf(` fill="%s"`, color), label)
+		text(b, x+10, y+4-float64(i%2)*12, "start", fmt.Sprintf(` fill="%s"`, color), r.Scenario)
 	}
 }
 
@@ -124,7 +156,7 @@ func writeStrip(b *strings.Builder, r *sim.Result, top int) {
 	plotW := float64(svgW - marginL - marginR)
 	x0 := float64(marginL)
 	tl := r.Timeline
-	text(b, x0, float64(top)-6, "start", ` font-weight="bold"`, r.Scenario+": nodes per pool")
+	text(b, x0, float64(top)-6, "start", ` font-weight="bold"`, r.Scenario+": nodes per pool"+dayOf(tl))
 	fmt.Fprintf(b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="none" stroke="#999"/>`+"\n", x0, top, plotW, stripH)
 	if tl == nil || len(tl.Pools) == 0 {
 		text(b, x0+plotW/2, float64(top+stripH/2), "middle", "", "no timeline recorded")
@@ -175,6 +207,18 @@ func writeStrip(b *strings.Builder, r *sim.Result, top int) {
 	if len(tl.Preemptions) > 0 {
 		text(b, x0+plotW+12, float64(top+16+len(tl.Pools)*16), "start", ` fill="#d62728"`, fmt.Sprintf("▼ %d preemptions", len(tl.Preemptions)))
 	}
+}
+
+// weekdays are the days of a run, whose time 0 is a Monday 00:00.
+var weekdays = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+
+// dayOf names the day a timeline shows: " on Tuesday (day 2 of the run)".
+func dayOf(tl *sim.Timeline) string {
+	if tl == nil {
+		return ""
+	}
+	day := int(tl.From / (24 * time.Hour))
+	return fmt.Sprintf(" on %s (day %d of the run)", weekdays[day%7], day+1)
 }
 
 // nextOfPool is the index of the next point of the same pool after i, or -1.

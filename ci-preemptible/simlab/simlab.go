@@ -139,7 +139,7 @@ func TimelineDay(sc *sim.Scenario) *sim.Window {
 }
 
 func writeReport(w io.Writer, results []*sim.Result) error {
-	fmt.Fprintf(w, "Simulated CI on Kubernetes node pools (jobs from a Monday 00:00; waits from job creation to pod running):\n\n")
+	fmt.Fprintf(w, "Simulated CI on Kubernetes node pools\n(jobs from a Monday 00:00; waits from job creation to pod running):\n\n")
 	if err := report.WriteTable(w, results); err != nil {
 		return err
 	}

@@ -12,10 +12,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/golden"
+	"github.com/bloglabs/posts/internal/svgcheck"
 )
 
 func TestPreemptibleLab(t *testing.T) {
@@ -34,11 +37,25 @@ func TestPreemptibleLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	CheckSVG(t, svg, "post-all-on-demand", "post-tainted", "post-taint-missing", "post-toleration-forgotten")
+	// The chart beside the lab's guide is this run's: go test -update redraws it.
+	golden.AssertFile(t, filepath.Join("..", "..", "docs", "labs", "preemptible.svg"), svg)
+	// Issue 21: the variant where no job ran is marked in its own column,
+	// not drawn at the axis's end; the day shown is named; ticks are round.
+	for _, want := range []string{">no job ran<", "nodes per pool on Tuesday (day 2 of the run)", ">1m<", ">2m<", ">200<", ">400<"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("chart lacks %s", want)
+		}
+	}
 }
 
-// CheckSVG parses the chart as XML and looks for what a reader needs.
+// CheckSVG parses the chart as XML and looks for what a reader needs; the
+// chart follows the convention of every committed picture, text readable on
+// a projector included (internal/svgcheck).
 func CheckSVG(t *testing.T, svg []byte, want ...string) {
 	t.Helper()
+	if _, err := svgcheck.Check(svg); err != nil {
+		t.Errorf("chart: %v", err)
+	}
 	d := xml.NewDecoder(bytes.NewReader(svg))
 	var texts []string
 	for {
@@ -127,4 +144,25 @@ func TestSimulateHonoursCancel(t *testing.T) {
 	if err := simlab.Simulate(ctx, io.Discard, simlab.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v, want context.Canceled", err)
 	}
+}
+
+// Issue 21: the report fits a projector's 100-column terminal with every
+// embedded scenario side by side (the widest name, the old runner's extra
+// column, the reasons a pod fits no pool), and never says "-0%".
+func TestReportFitsAProjector(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := simlab.Simulate(context.Background(), &out, simlab.Options{Scenarios: scenarios.Names(), Horizon: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(out.String(), "\n") {
+		if n := utf8.RuneCountInString(l); n > 100 {
+			t.Errorf("line %d is %d columns, want at most 100:\n%s", i+1, n, l)
+		}
+		if strings.Contains(l, "-0%") || strings.Contains(l, "+0%") {
+			t.Errorf("line %d has a signed zero delta:\n%s", i+1, l)
+		}
+	}
+	t.Logf("\n%s", out.String())
 }

@@ -54,8 +54,14 @@ func NewFlagSet(name, usage string) *flag.FlagSet {
 		if usage != "" && usage[len(usage)-1] != '\n' {
 			fmt.Fprintln(out)
 		}
-		fmt.Fprintln(out, "\nflags:")
-		fs.PrintDefaults()
+		// A flag set without flags (a command list) ends at its usage: a
+		// heading over nothing reads as output cut off (issue 21).
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintln(out, "\nflags:")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }

@@ -14,7 +14,14 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata fr
 // got there instead.
 func Assert(t testing.TB, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	AssertFile(t, filepath.Join("testdata", name), got)
+}
+
+// AssertFile is Assert for a file anywhere in the repository, relative to
+// the test's package: a picture the docs show, kept equal to what its
+// generator draws today.
+func AssertFile(t testing.TB, path string, got []byte) {
+	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -20,7 +21,25 @@ type Info struct {
 	// Texts are the contents of every <text> (its tspans' included) and
 	// <tspan>, whitespace collapsed.
 	Texts []string
+	// Width is the drawing's width in user units (the viewBox's, else the
+	// width attribute's).
+	Width float64
+	// Smallest is the text drawn smallest, and SmallestPx its size in
+	// pixels when the drawing is shown ProjectorWidth pixels wide.
+	Smallest   string
+	SmallestPx float64
 }
+
+// ProjectorWidth and MinTextPx are the readability rule: shown this many
+// pixels wide (a 1080p projector), no text may be smaller than MinTextPx
+// pixels, the smallest a back row reads (issue 21).
+const (
+	ProjectorWidth = 1920
+	MinTextPx      = 14
+)
+
+// defaultFontSize is a browser's font size where no element sets one.
+const defaultFontSize = 16
 
 // Check parses an SVG document and returns what it read, and an error
 // listing every problem found.
@@ -39,6 +58,7 @@ func read(svg []byte) (Info, []error) {
 		problems []error
 		stack    []string
 		texts    []*strings.Builder // one per open element: a parent's text includes its children's
+		sizes    []float64          // one per open element: its font size in user units
 		desc     string
 	)
 	dec := xml.NewDecoder(bytes.NewReader(svg))
@@ -54,13 +74,25 @@ func read(svg []byte) (Info, []error) {
 		case xml.StartElement:
 			if len(stack) == 0 {
 				problems = append(problems, checkRoot(t)...)
+				info.Width = rootWidth(t)
 			}
 			problems = append(problems, checkElement(t)...)
+			parentSize := float64(defaultFontSize)
+			if len(sizes) > 0 {
+				parentSize = sizes[len(sizes)-1]
+			}
 			stack = append(stack, t.Name.Local)
 			texts = append(texts, new(strings.Builder))
+			sizes = append(sizes, fontSize(t, parentSize))
 		case xml.CharData:
 			for _, b := range texts {
 				b.Write(t)
+			}
+			// Drawn text is a <text>'s or <tspan>'s own characters, at its size.
+			if n := len(stack); n > 0 && (stack[n-1] == "text" || stack[n-1] == "tspan") {
+				if s := strings.Join(strings.Fields(string(t)), " "); s != "" {
+					info.noteSize(s, sizes[n-1])
+				}
 			}
 		case xml.EndElement:
 			raw := texts[len(texts)-1].String()
@@ -81,6 +113,7 @@ func read(svg []byte) (Info, []error) {
 			}
 			stack = stack[:len(stack)-1]
 			texts = texts[:len(texts)-1]
+			sizes = sizes[:len(sizes)-1]
 		}
 	}
 	info.Shows = shows(desc)
@@ -138,9 +171,78 @@ func shows(desc string) []string {
 	return nil
 }
 
-// judge checks the claims against the texts.
+// noteSize keeps the smallest text, in pixels at ProjectorWidth.
+func (info *Info) noteSize(text string, size float64) {
+	if info.Width <= 0 {
+		return
+	}
+	px := size * ProjectorWidth / info.Width
+	if info.Smallest == "" || px < info.SmallestPx {
+		info.Smallest, info.SmallestPx = text, px
+	}
+}
+
+// rootWidth is the drawing's width in user units: the viewBox's, else the
+// width attribute's; 0 when neither reads as a number.
+func rootWidth(t xml.StartElement) float64 {
+	var width float64
+	for _, a := range t.Attr {
+		switch a.Name.Local {
+		case "viewBox":
+			if f := strings.FieldsFunc(a.Value, func(r rune) bool { return r == ' ' || r == ',' }); len(f) == 4 {
+				if w, err := strconv.ParseFloat(f[2], 64); err == nil {
+					return w
+				}
+			}
+		case "width":
+			width, _ = strconv.ParseFloat(strings.TrimSuffix(a.Value, "px"), 64)
+		}
+	}
+	return width
+}
+
+// fontSize is an element's font size in user units: its font-size
+// attribute or style property (a number, px, em or %), else its parent's.
+func fontSize(t xml.StartElement, parent float64) float64 {
+	v := ""
+	for _, a := range t.Attr {
+		switch a.Name.Local {
+		case "font-size":
+			if v == "" {
+				v = a.Value
+			}
+		case "style":
+			for _, decl := range strings.Split(a.Value, ";") {
+				if k, val, ok := strings.Cut(decl, ":"); ok && strings.TrimSpace(k) == "font-size" {
+					v = val // a style property wins over the attribute
+				}
+			}
+		}
+	}
+	v = strings.TrimSpace(v)
+	scale := 1.0
+	switch {
+	case strings.HasSuffix(v, "em"):
+		v, scale = strings.TrimSuffix(v, "em"), parent
+	case strings.HasSuffix(v, "%"):
+		v, scale = strings.TrimSuffix(v, "%"), parent/100
+	default:
+		v = strings.TrimSuffix(v, "px")
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		return parent
+	}
+	return f * scale
+}
+
+// judge checks the claims against the texts, and the text's size.
 func judge(info Info) []error {
 	var problems []error
+	if info.Smallest != "" && info.SmallestPx < MinTextPx-0.01 {
+		problems = append(problems, fmt.Errorf("text %q is %.1f px when the drawing is shown %d px wide (a projector), want at least %d: give it a font-size of at least %.1f in a drawing %.0f wide",
+			info.Smallest, info.SmallestPx, ProjectorWidth, MinTextPx, MinTextPx*info.Width/ProjectorWidth, info.Width))
+	}
 	if info.Title == "" {
 		problems = append(problems, errors.New("no <title> (or an empty one) directly under <svg>: screen readers and GitHub's tooltip show it"))
 	}

@@ -21,6 +21,9 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a good chart: %v", err)
 	}
+	if info.SmallestPx != 307.2 {
+		t.Errorf("smallest text %q at %v px, want the default 16 px scaled from 100 to 1920 wide: 307.2", info.Smallest, info.SmallestPx)
+	}
 	if info.Title != "A chart" || strings.Join(info.Shows, "|") != "lane A|verdict" {
 		t.Errorf("read title %q, shows %q; want %q, [lane A verdict]", info.Title, info.Shows, "A chart")
 	}
@@ -34,6 +37,11 @@ func TestCheck(t *testing.T) {
 		{"script", strings.Replace(good, "</svg>", "<script>alert(1)</script></svg>", 1), "<script> is not rendered"},
 		{"external image", strings.Replace(good, "</svg>", `<use href="https://example.com/a.svg#x"/></svg>`, 1), "only references within the file render"},
 		{"event handler", strings.Replace(good, `<g>`, `<g onclick="x()">`, 1), "event handler onclick"},
+		// 100 wide shown 1920 wide: font-size 0.7 is 13.4 px.
+		{"small text", strings.Replace(good, `<g>`, `<g font-size="0.7">`, 1), `text "verdict: fixed" is 13.4 px when the drawing is shown 1920 px wide`},
+		// 3000 wide shown 1920 wide: half of the default 16 is 5.1 px.
+		{"small text in a style", strings.NewReplacer(`width="100" height="50"`, `viewBox="0 0 3000 100"`, `<tspan>`, `<tspan style="fill: red; font-size: 50%">`).Replace(good), `text "verdict: fixed" is 5.1 px`},
+		{"small text in a viewBox", strings.Replace(good, `width="100" height="50"`, `viewBox="0 0 3000 100" font-size="20"`, 1), `is 12.8 px`},
 	} {
 		_, err := svgcheck.Check([]byte(tc.svg))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -25,7 +25,8 @@ flags (also from the environment):
   --lock none|goose   how migrating replicas exclude each other (DEMOAPP_LOCK, default none)
   --fail-step B       make the one-time step fail before it changes anything
                       (DEMOAPP_FAIL_STEP, default false)
-environment: DATABASE_URL, POD_NAME, PORT
+environment: DATABASE_URL, PORT, and the replica's name in logs and sessions:
+  RUNONCE_HOLDER (runonce sets it for its step), else POD_NAME, else the host name
 
 exit status: 0 done, 1 failed (the lab counts a crash), 3 the one-time step failed on
 purpose (--fail-step), 64 usage.`

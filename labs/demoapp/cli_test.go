@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -34,8 +35,33 @@ func TestCommandLine(t *testing.T) {
 		if tc.code == 0 && (!errors.Is(err, cli.ErrHelp) || !strings.Contains(stdout.String(), "usage: demoapp COMMAND")) {
 			t.Errorf("%q: %v, stdout %q; want the usage on stdout", tc.args, err, stdout.String())
 		}
+		// Issue 21: the command list has no flags of its own; it must not
+		// end on a "flags:" heading over nothing.
+		if tc.code == 0 && strings.HasSuffix(strings.TrimSpace(stdout.String()), "flags:") {
+			t.Errorf("%q: the usage ends with a dangling \"flags:\":\n%s", tc.args, stdout.String())
+		}
 	}
 	if got := demoapp.ExitCode(errors.New("migration 4 failed")); got != 1 {
 		t.Errorf("ExitCode(a failure) = %d, want 1", got)
+	}
+}
+
+// Issue 21: under runonce, demoapp names itself as runonce's ledger does
+// (runonce hands its step RUNONCE_HOLDER), not by the host name, even
+// without POD_NAME; POD_NAME, then the host name, otherwise.
+func TestPodName(t *testing.T) {
+	host, _ := os.Hostname()
+	for _, tc := range []struct{ holder, pod, want string }{
+		{"demo-0", "", "demo-0"},
+		{"demo-0", "demo-0", "demo-0"},
+		{"", "web-1", "web-1"},
+		{"", "", host},
+	} {
+		t.Setenv("RUNONCE_HOLDER", tc.holder)
+		t.Setenv("POD_NAME", tc.pod)
+		c, err := demoapp.ConfigFromEnv()
+		if err != nil || c.Pod != tc.want {
+			t.Errorf("RUNONCE_HOLDER=%q POD_NAME=%q: Pod %q (%v), want %q", tc.holder, tc.pod, c.Pod, err, tc.want)
+		}
 	}
 }

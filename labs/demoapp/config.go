@@ -1,6 +1,7 @@
 package demoapp
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"strconv"
@@ -27,7 +28,9 @@ type Config struct {
 	// DSN of the database (DATABASE_URL).
 	DSN string
 	// Pod names this replica in the database (application_name) and in
-	// its events (POD_NAME, else the hostname).
+	// its events: RUNONCE_HOLDER (runonce hands its step the name it
+	// records the run under, so both say the same), else POD_NAME, else
+	// the hostname.
 	Pod string
 	// Port for HTTP (PORT). Defaults to 8080.
 	Port int
@@ -54,7 +57,7 @@ const DefaultBackfill = 1500 * time.Millisecond
 func ConfigFromEnv() (Config, error) {
 	c := Config{
 		DSN:         os.Getenv("DATABASE_URL"),
-		Pod:         os.Getenv("POD_NAME"),
+		Pod:         cmp.Or(os.Getenv("RUNONCE_HOLDER"), os.Getenv("POD_NAME")),
 		Port:        8080,
 		Backfill:    DefaultBackfill,
 		CreateIndex: true,

@@ -26,10 +26,11 @@ const (
 	svgFont    = `font-family="Helvetica, Arial, sans-serif"`
 )
 
-// Legend labels of the swimlane chart: the six things a replica does.
+// Legend labels of the swimlane chart: the seven things a replica does.
 var swimlaneLegend = []struct{ label, color string }{
 	{"ran the step", svgRan}, {"migrated", svgInk}, {"crashed", svgCrashed},
 	{"waited", svgWaited}, {"skipped", svgSkipped}, {"ready", svgRan},
+	{"gave up", svgCrashed},
 }
 
 // svgDoc collects a chart's elements.

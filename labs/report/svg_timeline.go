@@ -77,9 +77,9 @@ func lane(evs []Event, end float64) ([]span, []mark) {
 	return spans, marks
 }
 
-// timelineEnd is the chart's last second: the run's end, or the last
-// event (a wait included) if later.
-func timelineEnd(r *Result) float64 {
+// TimelineEnd is the last second a run's timeline chart shows: the run's
+// end, or the last event (a wait included) if later.
+func TimelineEnd(r *Result) float64 {
 	end := r.Seconds
 	for _, rep := range r.ReplicaOutcomes {
 		spans, marks := lane(rep.Events, 0)
@@ -95,16 +95,28 @@ func timelineEnd(r *Result) float64 {
 
 // WriteSVG writes a lab run's per-replica timeline as an SVG swimlane
 // chart: one lane per replica, with when it ran the step, migrated,
-// crashed, waited for the lock, skipped and became ready, its outcome on
-// the right, and the verdict under the chart.
+// crashed, waited for the lock, skipped, became ready and gave up, its
+// outcome on the right; a lane for the database check with what it found;
+// and the verdict under the chart, red when the database is damaged or
+// the lab did not show what it exists to show.
 func WriteSVG(w io.Writer, r *Result) error {
-	end := timelineEnd(r)
-	top, step := niceCeil(end)
+	return WriteSVGOnAxis(w, r, 0)
+}
+
+// WriteSVGOnAxis is WriteSVG on a time axis that reaches at least
+// axisEnd seconds, so that two charts drawn side by side (race and fix)
+// share one scale: pass both the larger of their [TimelineEnd]s.
+func WriteSVGOnAxis(w io.Writer, r *Result, axisEnd float64) error {
+	end := TimelineEnd(r)
+	top, step := niceCeil(math.Max(end, axisEnd))
 	plotW := float64(laneWidth - laneLeft - laneRight)
 	x := func(t float64) float64 { return laneLeft + t/top*plotW }
-	verdict := wrap("verdict: "+r.Verdict, 150)
-	axisY := float64(laneTop + len(r.ReplicaOutcomes)*laneHeight + 8)
-	height := int(axisY) + 64 + 16*len(verdict)
+	verdict := wrap("verdict: "+r.Verdict, 130)
+	problems := dbProblemLines(r)
+	axisY := float64(laneTop + (len(r.ReplicaOutcomes)+1)*laneHeight + 8)
+	listY := axisY + 70
+	verdictY := listY + float64(len(problems)*18) + 8
+	height := int(verdictY) + 18*len(verdict)
 
 	var names []string
 	for _, rep := range r.ReplicaOutcomes {
@@ -112,24 +124,68 @@ func WriteSVG(w io.Writer, r *Result) error {
 	}
 	var d svgDoc
 	d.open(laneWidth, height, "lab:"+r.Lab+" — "+r.Title,
-		"Per-replica timeline of one lab run, in seconds from the release of all replicas; the database check's verdict under it.\nshows: "+
-			strings.Join(names, "; ")+"; "+legendLabels()+"; verdict")
-	d.text(12, 24, "start", svgInk, ` font-size="15" font-weight="bold"`, "lab:"+r.Lab+" — "+r.Title)
-	d.text(12, 44, "start", svgFaint, "", fmt.Sprintf("runtime: %s · postgres: %s · replicas: %d · slow step: %s · CREATE INDEX CONCURRENTLY: %s",
+		"Per-replica timeline of one lab run, in seconds from the release of all replicas; the database check as its own lane, what it found under the chart, and the verdict.\nshows: "+
+			strings.Join(names, "; ")+"; "+legendLabels()+"; database check; verdict")
+	d.text(12, 26, "start", svgInk, ` font-size="16" font-weight="bold"`, "lab:"+r.Lab+" — "+r.Title)
+	d.text(12, 48, "start", svgFaint, "", fmt.Sprintf("runtime: %s · postgres: %s · replicas: %d · slow step: %s · CREATE INDEX CONCURRENTLY: %s",
 		r.Runtime, r.Postgres, r.Replicas, seconds(r.Backfill), yesNo(r.CreateIndex)))
 	for i, rep := range r.ReplicaOutcomes {
 		writeLane(&d, float64(laneTop+i*laneHeight), rep, end, x)
 	}
+	writeDBLane(&d, float64(laneTop+len(r.ReplicaOutcomes)*laneHeight), r, x)
 	writeAxis(&d, axisY, top, step, x, "seconds from the release of all replicas")
-	writeLegend(&d, axisY+40)
-	for i, l := range verdict {
-		color := svgRan
-		if !r.Showed {
-			color = svgCrashed
+	writeLegend(&d, axisY+44)
+	for i, l := range problems {
+		lx, extra := 12.0, ""
+		switch {
+		case i == 0:
+			extra = ` font-weight="bold"`
+		case !strings.HasPrefix(l, "• "):
+			lx = 24 // a problem's second line, under its first's text
 		}
-		d.text(12, axisY+64+float64(i*16), "start", color, "", l)
+		d.text(lx, listY+float64(i*18), "start", svgCrashed, extra, l)
+	}
+	color := svgRan
+	if !r.DBOK || !r.Showed {
+		color = svgCrashed
+	}
+	for i, l := range verdict {
+		d.text(12, verdictY+float64(i*18), "start", color, ` font-weight="bold"`, l)
 	}
 	return d.close(w)
+}
+
+// dbProblemLines lists what the database check found wrong under a
+// heading, wrapped, one problem a bullet; none when the database is as
+// designed.
+func dbProblemLines(r *Result) []string {
+	if len(r.DBProblems) == 0 {
+		return nil
+	}
+	out := []string{"the database check found:"}
+	for _, p := range r.DBProblems {
+		for i, l := range wrap(p, 122) {
+			if i == 0 {
+				l = "• " + l
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// writeDBLane draws the database check as a lane: a square when it ran,
+// and what it found on the right.
+func writeDBLane(d *svgDoc, y float64, r *Result, x func(float64) float64) {
+	mid := y + laneHeight/2
+	color, found := svgRan, "database check: as designed"
+	if !r.DBOK {
+		color, found = svgCrashed, "database check: "+plural(len(r.DBProblems), "problem")
+	}
+	d.text(laneLeft-10, mid+4, "end", svgInk, ` font-weight="bold"`, "database")
+	d.line(x(0), mid, x(r.Seconds), mid, "#e0e0e0", ` stroke-dasharray="4 4"`)
+	fmt.Fprintf(&d.b, `<rect x="%s" y="%s" width="12" height="12" fill="%s">%s</rect>`+"\n", num(x(r.Seconds)-6), num(mid-6), color, tipOf(fmt.Sprintf("%.2fs %s", r.Seconds, found)))
+	d.text(laneWidth-laneRight+12, mid+4, "start", color, ` font-weight="bold"`, found)
 }
 
 func legendLabels() string {
@@ -215,6 +271,8 @@ func legendKind(label string) string {
 	switch label {
 	case "migrated", "crashed", "skipped", "ready":
 		return label
+	case "gave up":
+		return "gave-up"
 	}
 	return ""
 }

@@ -140,9 +140,11 @@ func (c *child) run(ctx context.Context) error {
 // stepEnviron is the command's environment: runonce's own, with the run's
 // identity as PGAPPNAME (libpq, pgx, psql and the drivers built on them
 // name their sessions after it, so runonce can end them when it stops the
-// step and the next holder can end what it left) and, where the server has
+// step and the next holder can end what it left), where the server has
 // it, client_connection_check_interval appended to PGOPTIONS (the server
-// then ends a dead client's statement by itself). nil (inherit) when ctx
+// then ends a dead client's statement by itself), and the holder name as
+// RUNONCE_HOLDER, so that a step names itself as the ledger does (issue 21:
+// demoapp said pod=HOSTNAME beside holder=demo-0). nil (inherit) when ctx
 // is not a step's.
 func stepEnviron(ctx context.Context, env []string) []string {
 	r, ok := runonce.RunFromContext(ctx)
@@ -153,7 +155,7 @@ func stepEnviron(ctx context.Context, env []string) []string {
 	options := ""
 	for _, kv := range env {
 		switch {
-		case strings.HasPrefix(kv, "PGAPPNAME="):
+		case strings.HasPrefix(kv, "PGAPPNAME="), strings.HasPrefix(kv, "RUNONCE_HOLDER="):
 			continue
 		case strings.HasPrefix(kv, "PGOPTIONS="):
 			options = strings.TrimPrefix(kv, "PGOPTIONS=")
@@ -162,6 +164,9 @@ func stepEnviron(ctx context.Context, env []string) []string {
 		out = append(out, kv)
 	}
 	out = append(out, "PGAPPNAME="+r.ApplicationName)
+	if r.Holder != "" {
+		out = append(out, "RUNONCE_HOLDER="+r.Holder)
+	}
 	if o := r.PGOptions(options); o != "" {
 		out = append(out, "PGOPTIONS="+o)
 	}

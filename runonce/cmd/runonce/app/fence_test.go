@@ -98,20 +98,20 @@ func TestStepEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	var env []string
-	_, err = runonce.Do(context.Background(), cfg, runonce.Options{Name: "env", Logger: slog.New(slog.DiscardHandler)}, func(ctx context.Context) error {
-		env = stepEnviron(ctx, []string{"PGAPPNAME=mine", "PGOPTIONS=-c work_mem=64MB", "HOME=/root"})
+	_, err = runonce.Do(context.Background(), cfg, runonce.Options{Name: "env", Holder: "demo-0", Logger: slog.New(slog.DiscardHandler)}, func(ctx context.Context) error {
+		env = stepEnviron(ctx, []string{"PGAPPNAME=mine", "PGOPTIONS=-c work_mem=64MB", "HOME=/root", "RUNONCE_HOLDER=other"})
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	joined := strings.Join(env, "\n")
-	for _, want := range []string{"HOME=/root", "PGAPPNAME=runonce-step/", "PGOPTIONS=-c work_mem=64MB -c client_connection_check_interval="} {
+	for _, want := range []string{"HOME=/root", "PGAPPNAME=runonce-step/", "PGOPTIONS=-c work_mem=64MB -c client_connection_check_interval=", "RUNONCE_HOLDER=demo-0"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("environment lacks %q:\n%s", want, joined)
 		}
 	}
-	if strings.Contains(joined, "PGAPPNAME=mine") {
-		t.Errorf("the run's PGAPPNAME must replace the inherited one:\n%s", joined)
+	if strings.Contains(joined, "PGAPPNAME=mine") || strings.Contains(joined, "RUNONCE_HOLDER=other") {
+		t.Errorf("the run's PGAPPNAME and holder must replace the inherited ones:\n%s", joined)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -52,13 +55,22 @@ func printStatus(w io.Writer, sts []runonce.Status) {
 		}
 		fmt.Fprintf(w, "step %q — lock key %d (pg_locks: locktype=advisory classid=%d objid=%d objsubid=1)\n", st.Name, st.Key, st.ClassID, st.ObjID)
 		if st.Holder != nil {
-			fmt.Fprintf(w, "  holder:  %s (pid %d %s) for %v\n", st.Holder.ApplicationName, st.Holder.PID, st.Holder.ClientAddr, st.Holder.Since.Round(time.Second))
+			fmt.Fprintf(w, "  holder:  %s for %v\n", describeSession(*st.Holder), st.Holder.Since.Round(time.Second))
+			if st.Holder.Stalled {
+				fmt.Fprintf(w, "           silent for %v, past two heartbeats: frozen or cut off? the server ends its lock after one lease of silence\n", st.Holder.Silent.Round(time.Second))
+			}
 		} else {
 			fmt.Fprintln(w, "  holder:  none (lock free)")
 		}
 		fmt.Fprintf(w, "  waiters: %d\n", len(st.Waiters))
 		for _, s := range st.Waiters {
-			fmt.Fprintf(w, "    %s (pid %d %s) for %v\n", s.ApplicationName, s.PID, s.ClientAddr, s.Since.Round(time.Second))
+			fmt.Fprintf(w, "    %s for %v\n", describeSession(s), s.Since.Round(time.Second))
+		}
+		if len(st.Stalled) > 0 {
+			fmt.Fprintf(w, "  stalled: %d (no lock, and silent for over %v: frozen, hung, or cut off; not waiting)\n", len(st.Stalled), runonce.StalledAfter)
+			for _, s := range st.Stalled {
+				fmt.Fprintf(w, "    %s silent for %v\n", describeSession(s), s.Silent.Round(time.Second))
+			}
 		}
 		if len(st.Runs) == 0 {
 			fmt.Fprintln(w, "  runs:    none")
@@ -84,4 +96,29 @@ func printStatus(w io.Writer, sts []runonce.Status) {
 		}
 		tw.Flush()
 	}
+}
+
+// describeSession names a runonce process so that it can be found and
+// stopped: its holder name, its process and host when the ledger recorded
+// them, the client end of its connection, and the server backend's PID
+// (which pg_terminate_backend takes; killing it on the client does nothing).
+func describeSession(s runonce.Session) string {
+	var b strings.Builder
+	b.WriteString(s.Holder)
+	if s.ProcessID != 0 {
+		fmt.Fprintf(&b, " — process %d", s.ProcessID)
+		if s.Host != "" {
+			fmt.Fprintf(&b, " on host %s", s.Host)
+		}
+	}
+	switch {
+	case s.ClientPort == -1:
+		b.WriteString(" (client: unix socket")
+	case s.ClientAddr != "":
+		fmt.Fprintf(&b, " (client %s", net.JoinHostPort(s.ClientAddr, strconv.Itoa(s.ClientPort)))
+	default:
+		b.WriteString(" (client: not shown to this role")
+	}
+	fmt.Fprintf(&b, "; server backend pid %d)", s.PID)
+	return b.String()
 }
