@@ -31,6 +31,15 @@ func TestPreemptibleLab(t *testing.T) {
 	}
 	text := strings.Replace(out.String(), svgPath, "SVG", 1)
 	golden.Assert(t, "lab.golden", []byte(text))
+	// The lab's guide shows this run's tables.
+	guide, err := os.ReadFile(filepath.Join("..", "..", "docs", "labs", "preemptible.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := text[strings.Index(text, "  scenario"):strings.Index(text, "\n\n  preempted:")]
+	if !strings.Contains(string(guide), tables) {
+		t.Errorf("docs/labs/preemptible.md does not show the lab's tables as it prints them:\n%s", tables)
+	}
 
 	svg, err := os.ReadFile(svgPath)
 	if err != nil {
