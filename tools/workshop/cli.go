@@ -13,7 +13,7 @@ import (
 	"github.com/bloglabs/posts/internal/repo"
 )
 
-const usage = `usage: workshop check NN [FILE|-] | run NN | reset | transcripts | slides [--out FILE]
+const usage = `usage: workshop check NN [FILE|-] | run NN | reset | transcripts
 
 The room tools of the workshop (docs/workshop), for an attendee who is lost
 or behind. Exercise NN works in the clone's out/workshop/NN.
@@ -33,18 +33,19 @@ or behind. Exercise NN works in the clone's out/workshop/NN.
              removes out/workshop.
   transcripts  runs every exercise and writes its full output to
              docs/workshop/transcripts/NN.txt (for a laptop that fails).
-  slides     builds the projector pack docs/workshop/slides.md into one
-             offline HTML page (default out/workshop-slides.html).`
 
-// Main is the workshop command: args are what follows its name.
-func Main(ctx context.Context, streams cli.Streams, args []string) error {
+The projector pack is built by another command, workshopslides, so that
+this one needs nothing but the standard library (a room is often offline).`
+
+// Run is the workshop command: args are what follows its name.
+func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	fs := cli.NewFlagSet("workshop", usage)
 	if err := cli.Parse(fs, args, streams); err != nil {
 		return err
 	}
 	args = fs.Args()
 	if len(args) == 0 {
-		return cli.Usagef("say what to do: check NN, run NN, reset, transcripts or slides")
+		return cli.Usagef("say what to do: check NN, run NN, reset or transcripts")
 	}
 	root, err := repo.Root()
 	if err != nil {
@@ -68,14 +69,17 @@ func Main(ctx context.Context, streams cli.Streams, args []string) error {
 		return Reset(ctx, RoomDir(root), streams.Out)
 	case "transcripts":
 		return WriteTranscripts(ctx, root, filepath.Join(kit, "transcripts"), streams.Err)
-	case "slides":
-		return slidesCommand(root, rest, streams)
 	}
-	return cli.Usagef("unknown command %q: check NN, run NN, reset, transcripts or slides", args[0])
+	return cli.Usagef("unknown command %q: check NN, run NN, reset or transcripts", args[0])
 }
 
 // ErrOff is returned when a check finds a step that is off (exit status 1).
 var ErrOff = errors.New("not every step shows its checkpoint")
+
+// ExitCode maps Run's error to the command's exit status: 0 for nil, 64 for
+// a usage error, 1 for anything else (a check or a run that found a step
+// off, a reset that could not stop something).
+func ExitCode(err error) int { return cli.ExitCode(err, 1) }
 
 func catchUp(ctx context.Context, root string, ex Exercise, w io.Writer) error {
 	dir := Folder(root, ex)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,9 +144,50 @@ func TestCheckWrongRun(t *testing.T) {
 	// in go build's error, so the first step off is step 2; the hint is the
 	// same.
 	var stdout bytes.Buffer
-	err = Main(t.Context(), cli.Streams{Out: &stdout, Err: &stdout}, []string{"check", "4", filepath.Join(dir, LogFile)})
+	err = Run(t.Context(), cli.Streams{Out: &stdout, Err: &stdout}, []string{"check", "4", filepath.Join(dir, LogFile)})
 	if !errors.Is(err, ErrOff) || !strings.Contains(stdout.String(), "✗ step 2 (04-takeover.md line") ||
 		!strings.Contains(stdout.String(), "verdict: not there yet") || !strings.Contains(stdout.String(), "hint: REPO does not name your clone") {
 		t.Errorf("workshop check 4 FILE: %v\n%s", err, stdout.String())
+	}
+}
+
+// An attendee's terminal, recorded the way facilitator.md says (script -q
+// FILE, then the steps pasted into the shell it starts): check reads the
+// recording — prompts, echoed input, escape sequences and all — and finds
+// every step of exercise 04 shown.
+func TestCheckRecordedTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs exercise 04 for real in a recorded shell (about 25 s)")
+	}
+	needBash(t)
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) is not on PATH")
+	}
+	t.Parallel()
+	ex, steps := exercise(t, "04")
+	dir := runDir(t, "04-script")
+	var paste strings.Builder
+	for _, s := range steps {
+		paste.WriteString(s.Script)
+	}
+	paste.WriteString("exit\n")
+	rec := filepath.Join(dir, "terminal.txt")
+	cmd := exec.CommandContext(t.Context(), script, "-q", rec)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SHELL=/bin/bash", "REPO="+repoRoot(t))
+	cmd.Stdin = strings.NewReader(paste.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("script -q: %v\n%s", err, out)
+	}
+	text, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := CheckText(ex, steps, "a recording", string(text))
+	var b bytes.Buffer
+	_ = r.Write(&b)
+	if !r.OK() {
+		t.Errorf("check of a recorded terminal:\n%s\n--- the recording\n%s", b.String(), text)
 	}
 }

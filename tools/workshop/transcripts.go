@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -19,8 +20,8 @@ func TranscriptFile(ex Exercise) string { return ex.Number + ".txt" }
 // printed — every step's script, its output and its verdict — to outDir/
 // NN.txt: the expected output in full, for an attendee whose laptop fails.
 // It writes nothing for an exercise whose run was off, and says so.
-// Machine details (the clone's path, the temp folder, the host's name) are
-// replaced by $REPO, $TMPDIR and HOST.
+// Machine details (the clone's path, the home and temp folders, the host's
+// name) are replaced by $REPO, $HOME, $TMPDIR and HOST.
 func WriteTranscripts(ctx context.Context, root, outDir string, progress io.Writer) error {
 	exs, err := Exercises(filepath.Join(root, "docs", "workshop"))
 	if err != nil {
@@ -66,11 +67,15 @@ func WriteTranscripts(ctx context.Context, root, outDir string, progress io.Writ
 // scrub replaces what names this machine in a run's text.
 func scrub(text, root string) string {
 	pairs := []string{root, "$REPO"}
+	if home, err := os.UserHomeDir(); err == nil && len(home) > 1 {
+		pairs = append(pairs, strings.TrimSuffix(home, "/")+"/", "$HOME/")
+	}
 	for _, tmp := range []string{os.TempDir(), "/tmp"} {
 		pairs = append(pairs, strings.TrimSuffix(tmp, "/")+"/", "$TMPDIR/")
 	}
-	if h, err := os.Hostname(); err == nil && len(h) > 2 {
-		pairs = append(pairs, h, "HOST")
+	text = strings.NewReplacer(pairs...).Replace(text)
+	if h, err := os.Hostname(); err == nil && h != "" {
+		text = regexp.MustCompile(`\b`+regexp.QuoteMeta(h)+`\b`).ReplaceAllString(text, "HOST")
 	}
-	return strings.NewReplacer(pairs...).Replace(text)
+	return text
 }

@@ -1,10 +1,9 @@
 // Command workshop holds the workshop's room tools: check an attendee's run
 // of an exercise against its checkpoints, run an exercise's steps to catch
-// up, reset what the exercises started, regenerate the transcripts and
-// build the projector pack; see package
-// github.com/bloglabs/posts/tools/workshop.
+// up, reset what the exercises started and regenerate the transcripts; see
+// package github.com/bloglabs/posts/tools/workshop.
 //
-//	go run ./tools/cmd/workshop check NN [FILE|-] | run NN | reset | transcripts | slides [--out FILE]
+//	go run ./tools/cmd/workshop check NN [FILE|-] | run NN | reset | transcripts
 package main
 
 import (
@@ -19,10 +18,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := workshop.Main(ctx, cli.OS(), os.Args[1:])
+	err := workshop.Run(ctx, cli.OS(), os.Args[1:])
 	stop()
 	if !errors.Is(err, workshop.ErrOff) { // the report has said it
 		cli.Report(os.Stderr, "workshop", err)
 	}
-	os.Exit(cli.ExitCode(err, 1))
+	os.Exit(workshop.ExitCode(err))
 }

@@ -1,7 +1,8 @@
-package workshop
+package slides
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"html"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bloglabs/posts/internal/cli"
+	"github.com/bloglabs/posts/internal/repo"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )
@@ -23,9 +25,9 @@ type Slide struct {
 	Markdown string
 }
 
-// SplitSlides splits a pack's Markdown into its slides at lines that hold
+// Split splits a pack's Markdown into its slides at lines that hold
 // only --- (outside fenced blocks).
-func SplitSlides(src string) []Slide {
+func Split(src string) []Slide {
 	var slides []Slide
 	var cur []string
 	inFence := false
@@ -62,16 +64,16 @@ func firstHeading(md string) string {
 // svgImage is an <img> goldmark wrote for a local SVG picture.
 var svgImage = regexp.MustCompile(`<img src="([^":]+\.svg)"`)
 
-// BuildSlides renders the pack at file (Markdown, slides split by ---)
+// Build renders the pack at file (Markdown, slides split by ---)
 // into one self-contained HTML page: the styles and the keyboard script
 // inline, local SVG pictures embedded as data: URIs, nothing fetched from
 // a network. It returns the page and the slides.
-func BuildSlides(file string) ([]byte, []Slide, error) {
+func Build(file string) ([]byte, []Slide, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return nil, nil, fmt.Errorf("slides: %w", err)
 	}
-	slides := SplitSlides(string(src))
+	slides := Split(string(src))
 	if len(slides) == 0 {
 		return nil, nil, fmt.Errorf("slides: %s holds no slide", file)
 	}
@@ -107,13 +109,29 @@ func inlineSVG(body, dir string) (string, error) {
 	return out, err
 }
 
-func slidesCommand(root string, args []string, streams cli.Streams) error {
-	fs := cli.NewFlagSet("workshop slides", "usage: workshop slides [--out FILE]\n\nBuilds docs/workshop/slides.md into one offline HTML page.")
-	out := fs.String("out", filepath.Join(root, "out", "workshop-slides.html"), "write the page to `FILE`")
+const usage = `usage: workshopslides [--out FILE]
+
+Builds the workshop's projector pack, docs/workshop/slides.md, into one
+self-contained HTML page that needs no network.`
+
+// Run is the workshopslides command: args are what follows its name.
+func Run(ctx context.Context, streams cli.Streams, args []string) error {
+	fs := cli.NewFlagSet("workshopslides", usage)
+	out := fs.String("out", "", "write the page to `FILE` (default out/workshop-slides.html in the clone)")
 	if err := cli.Parse(fs, args, streams); err != nil {
 		return err
 	}
-	page, slides, err := BuildSlides(filepath.Join(root, "docs", "workshop", "slides.md"))
+	if fs.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", fs.Arg(0))
+	}
+	root, err := repo.Root()
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		*out = filepath.Join(root, "out", "workshop-slides.html")
+	}
+	page, slides, err := Build(filepath.Join(root, "docs", "workshop", "slides.md"))
 	if err != nil {
 		return err
 	}
@@ -127,16 +145,20 @@ func slidesCommand(root string, args []string, streams cli.Streams) error {
 	return nil
 }
 
-// The page: one slide per screen (1920×1080 on a projector), text at 30 px
+// ExitCode maps Run's error to the exit status: 0, 64 for a usage error, 1.
+func ExitCode(err error) int { return cli.ExitCode(err, 1) }
+
+// The page: one slide per screen (1920×1080 on a projector), one at a time, text at 30 px
 // and code at 24 px; nothing under 18 px.
 const pageHead = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>%s</title>
 <style>
-html { scroll-snap-type: y mandatory; }
 body { margin: 0; background: #fff; color: #111; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 30px; line-height: 1.35; }
-.slide { box-sizing: border-box; min-height: 100vh; padding: 48px 96px; scroll-snap-align: start; position: relative; border-bottom: 2px solid #ccc; }
+.slide { box-sizing: border-box; min-height: 100vh; padding: 48px 96px; position: relative; display: none; }
+.slide:target, body:not(:has(.slide:target)) #s1 { display: block; }
+@media print { .slide { display: block; break-after: page; } }
 h1 { font-size: 56px; margin: 0 0 24px; }
 h2 { font-size: 44px; margin: 0 0 24px; }
 h3 { font-size: 34px; margin: 24px 0 12px; }
@@ -144,7 +166,7 @@ pre { background: #f3f3f3; padding: 16px 24px; border-left: 8px solid #c33; over
 code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 24px; }
 table { border-collapse: collapse; font-size: 26px; }
 td, th { border: 1px solid #999; padding: 6px 14px; text-align: left; }
-img { max-width: 100%%; max-height: 70vh; background: #fff; }
+p > img:only-child { display: block; width: 100%%; height: calc(100vh - 200px); object-fit: contain; }
 li { margin: 6px 0; }
 .n { position: absolute; right: 32px; bottom: 20px; font-size: 18px; color: #555; }
 </style></head>
@@ -152,16 +174,15 @@ li { margin: 6px 0; }
 `
 
 const pageTail = `<script>
-// Arrow keys and Page Up/Down move one slide; nothing is loaded from anywhere.
+// One slide at a time, #s1, #s2, ...: the arrow keys, Page Up/Down and the
+// space bar move; nothing is loaded from anywhere.
 document.addEventListener("keydown", function (e) {
-  var next = {ArrowRight: 1, ArrowDown: 1, PageDown: 1, " ": 1, ArrowLeft: -1, ArrowUp: -1, PageUp: -1}[e.key];
-  if (!next) return;
+  var step = {ArrowRight: 1, ArrowDown: 1, PageDown: 1, " ": 1, ArrowLeft: -1, ArrowUp: -1, PageUp: -1}[e.key];
+  if (!step) return;
   e.preventDefault();
-  var s = Array.prototype.slice.call(document.querySelectorAll(".slide"));
-  var i = s.findIndex(function (el) { return el.getBoundingClientRect().top > -10; });
-  if (i < 0) i = s.length - 1;
-  var t = s[Math.max(0, Math.min(s.length - 1, i + next))];
-  t.scrollIntoView();
+  var n = document.querySelectorAll(".slide").length;
+  var i = parseInt((location.hash.match(/^#s(\d+)$/) || [0, 1])[1], 10);
+  location.hash = "#s" + Math.max(1, Math.min(n, i + step));
 });
 </script>
 </body></html>
