@@ -1,12 +1,14 @@
 package workshop
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,23 +31,28 @@ func Folder(repo string, ex Exercise) string { return filepath.Join(RoomDir(repo
 // keeps what it did: the record (RecordFile) and the text it printed
 // (LogFile) in dir. It stops at the first step with the wrong exit status
 // or a missing checkpoint line (ErrStepFailed), and stops what the steps
-// left running before it returns. dir must exist and should be empty.
+// left running before it returns. dir must exist and should be empty. A
+// step that names the exercise's own folder, "$REPO/out/workshop/NN" (the
+// step 0 that empties and enters it), runs with dir in its place, so that
+// a run elsewhere leaves the attendee's folder alone.
 func RunExercise(ctx context.Context, repo string, ex Exercise, dir string, w io.Writer) (Record, error) {
 	steps, err := ex.Steps()
 	if err != nil {
 		return Record{}, err
 	}
-	logf, err := os.Create(filepath.Join(dir, LogFile))
-	if err != nil {
-		return Record{}, fmt.Errorf("the run's log: %w", err)
-	}
-	defer logf.Close()
-	w = io.MultiWriter(w, logf)
+	// The log is kept in memory and written after each step, like the
+	// record: a step 0 that empties the folder removes both.
+	var log bytes.Buffer
+	w = io.MultiWriter(w, &log)
 	rec := Record{Exercise: ex.Name, Started: time.Now()}
 	var groups []int
 	defer func() { StopGroups(groups) }()
+	own := `"$REPO/` + filepath.ToSlash(filepath.Join("out", "workshop", ex.Number)) + `"`
 	for i, s := range steps {
 		fmt.Fprintf(w, "── %s, step %d of %d (%s.md line %d)\n%s", ex.Name, i+1, len(steps), ex.Name, s.Line, echoScript(s.Script))
+		// A step that names the exercise's own folder (step 0 empties
+		// and enters it) works on dir instead.
+		s.Script = strings.ReplaceAll(s.Script, own, strconv.Quote(dir))
 		run, ok := runOne(ctx, repo, dir, s, w)
 		if run.Group != 0 {
 			groups = append(groups, run.Group)
@@ -53,6 +60,9 @@ func RunExercise(ctx context.Context, repo string, ex Exercise, dir string, w io
 		rec.Steps = append(rec.Steps, run)
 		if err := writeRecord(dir, rec); err != nil {
 			return rec, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, LogFile), log.Bytes(), 0o644); err != nil {
+			return rec, fmt.Errorf("the run's log: %w", err)
 		}
 		if !ok {
 			return rec, fmt.Errorf("%s step %d (%s.md line %d): %w", ex.Name, i+1, ex.Name, s.Line, ErrStepFailed)

@@ -191,3 +191,35 @@ func TestCheckRecordedTerminal(t *testing.T) {
 		t.Errorf("check of a recorded terminal:\n%s\n--- the recording\n%s", b.String(), text)
 	}
 }
+
+// A step 0 that empties and enters the exercise's own folder works on the
+// run's folder instead, and the run's log and record survive it.
+func TestRunExerciseOwnFolder(t *testing.T) {
+	needBash(t)
+	t.Parallel()
+	kitDir := t.TempDir()
+	src := "```sh\nrm -rf \"$REPO/out/workshop/97\" && mkdir -p \"$REPO/out/workshop/97\" && cd \"$REPO/out/workshop/97\" && touch entered\n```\n\n" +
+		"```sh\nls\n```\n\n```text\nentered\n```\n"
+	if err := os.WriteFile(filepath.Join(kitDir, "97-own-folder.md"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := FindExercise(kitDir, "97")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := runDir(t, "97")
+	var out bytes.Buffer
+	if _, err := RunExercise(t.Context(), repoRoot(t), ex, dir, &out); err != nil {
+		t.Fatalf("RunExercise: %v\n%s", err, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(RoomDir(repoRoot(t)), "97")); !os.IsNotExist(err) {
+		t.Errorf("out/workshop/97: %v; the run should have left the exercise's own folder alone", err)
+	}
+	log, err := os.ReadFile(filepath.Join(dir, LogFile))
+	if err != nil || !strings.Contains(string(log), "step 2 of 2") || !strings.Contains(string(log), `$ rm -rf "$REPO/out/workshop/97"`) {
+		t.Errorf("the log after step 0 emptied the folder: %v\n%s", err, log)
+	}
+	if rec, err := ReadRecord(dir); err != nil || len(rec.Steps) != 2 {
+		t.Errorf("the record after step 0 emptied the folder: %v, %+v", err, rec)
+	}
+}
