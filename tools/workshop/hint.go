@@ -17,6 +17,7 @@ var symptoms = []struct{ says, hint string }{
 	{"cmd/pgtemp: directory not found", "REPO does not name your clone: cd into your clone, export REPO=$PWD, then run the step again"},
 	{"cmd/lab: directory not found", "REPO does not name your clone: cd into your clone, export REPO=$PWD, then run the step again"},
 	{"directory not found", "a path in the step names no folder: check that REPO is your clone (echo $REPO; cd into the clone and export REPO=$PWD)"},
+	{"is not your clone: cd into your clone", "REPO does not name your clone: cd into your clone, export REPO=$PWD, then run step 0 again"},
 	{"is not a clone of github.com/bloglabs/posts", "REPO names a folder that is not your clone: cd into your clone, export REPO=$PWD"},
 	{"go.mod file not found", "you are outside the clone: work in a folder inside it (out/workshop/NN), where the go command finds the module"},
 	{"dsn.txt: No such file", "dsn.txt is not in this folder: cd into the exercise's folder, or run its pgtemp step (it writes dsn.txt) again"},

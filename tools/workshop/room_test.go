@@ -139,14 +139,13 @@ func TestCheckWrongRun(t *testing.T) {
 	if !strings.Contains(r.Hint, "REPO does not name your clone") || !strings.Contains(r.Hint, "workshop:run 04") {
 		t.Errorf("hint %q: want the REPO fix and the catch-up", r.Hint)
 	}
-	// The command's view of the same run's text, as a terminal holds it:
-	// without exit statuses, step 1's checkpoint ("pgtemp", "runonce") is
-	// in go build's error, so the first step off is step 2; the hint is the
-	// same.
+	// The command's view of the same run's text, as a terminal holds it
+	// (without exit statuses, a one-word checkpoint can match an error
+	// message, so which step is first off may differ): the same verdict and
+	// hint.
 	var stdout bytes.Buffer
 	err = Run(t.Context(), cli.Streams{Out: &stdout, Err: &stdout}, []string{"check", "4", filepath.Join(dir, LogFile)})
-	if !errors.Is(err, ErrOff) || !strings.Contains(stdout.String(), "✗ step 2 (04-takeover.md line") ||
-		!strings.Contains(stdout.String(), "verdict: not there yet") || !strings.Contains(stdout.String(), "hint: REPO does not name your clone") {
+	if !errors.Is(err, ErrOff) || !strings.Contains(stdout.String(), "verdict: not there yet") || !strings.Contains(stdout.String(), "hint: REPO does not name your clone") {
 		t.Errorf("workshop check 4 FILE: %v\n%s", err, stdout.String())
 	}
 }
