@@ -121,6 +121,26 @@ type Postgres mg.Namespace
 // Temp starts a throwaway PostgreSQL, prints its DSN, and removes it on Ctrl-C.
 func (Postgres) Temp() error { return goRun("./tools/cmd/pgtemp") }
 
+// Workshop holds the room tools of the workshop (docs/workshop).
+type Workshop mg.Namespace
+
+// Check tells what your last run of exercise NN (workshop:check 04) shows against its checkpoints, what is missing, and a hint.
+func (Workshop) Check(exercise string) error {
+	return goRun("./tools/cmd/workshop", "check", exercise)
+}
+
+// Run runs every step of exercise NN (workshop:run 04) for you in out/workshop/NN, to catch up.
+func (Workshop) Run(exercise string) error { return goRun("./tools/cmd/workshop", "run", exercise) }
+
+// Reset stops the servers and processes the exercises started and removes out/workshop.
+func (Workshop) Reset() error { return goRun("./tools/cmd/workshop", "reset") }
+
+// Transcripts runs every exercise and writes its full output to docs/workshop/transcripts.
+func (Workshop) Transcripts() error { return goRun("./tools/cmd/workshop", "transcripts") }
+
+// Slides builds the projector pack into one offline page, out/workshop-slides.html.
+func (Workshop) Slides() error { return goRun("./tools/cmd/workshopslides") }
+
 func goRun(pkg string, args ...string) error {
 	return sh.RunV("go", append([]string{"run", pkg}, args...)...)
 }

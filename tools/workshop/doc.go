@@ -23,4 +23,17 @@
 // $REPO set; [StopGroups] stops what steps left in the background (on
 // systems without process groups, Windows, it does nothing: the exercises
 // run under WSL2 there).
+//
+// The room tools build on these. An exercise works in the clone's
+// out/workshop/NN ([Folder]). [RunExercise] runs every step there, as the
+// test does, printing each step as if pasted, and keeps a [Record] of what
+// each step printed and its exit status ([RecordFile]). [CheckRecord]
+// judges such a record; [CheckText] judges a terminal's text (a script -q
+// recording, or text saved from the terminal), dropping the echoed input;
+// both give a [Report] with a line per step, what is missing and a hint.
+// [Reset] stops what the exercises started from a folder and removes it.
+// [WriteTranscripts] runs every exercise and writes its full output, for a
+// laptop that fails. [Run] is the command, tools/cmd/workshop; it and this
+// package import the standard library and this module only, so that they
+// build offline in a room.
 package workshop
