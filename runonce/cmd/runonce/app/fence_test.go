@@ -37,15 +37,17 @@ func TestStoppedStepsWriteDoesNotCommitAfterTheSuccess(t *testing.T) {
 	if _, err := conn.Exec(ctx, `CREATE TABLE late (who text, at timestamptz)`); err != nil {
 		t.Fatal(err)
 	}
-	insert := func(who, from string) []string {
-		return []string{"--dsn", dsn, "--name", "late", "--version", "v1", "--run-timeout", "1s", "--kill-grace", "1s",
+	// A's step is stopped by its 1 s run timeout; B's only needs the time
+	// to start psql, which on a loaded machine can itself take over 1 s.
+	insert := func(who, from, timeout string) []string {
+		return []string{"--dsn", dsn, "--name", "late", "--version", "v1", "--run-timeout", timeout, "--kill-grace", "1s",
 			"--", psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", dsn, "-c",
 			"INSERT INTO late SELECT '" + who + "', clock_timestamp() FROM " + from}
 	}
-	if code, _, log := runCLI(t, nil, insert("A", "pg_sleep(3)")...); code != exitRunTimeout {
+	if code, _, log := runCLI(t, nil, insert("A", "pg_sleep(3)", "1s")...); code != exitRunTimeout {
 		t.Fatalf("replica A: exit %d, want 124:\n%s", code, log)
 	}
-	if code, _, log := runCLI(t, nil, insert("B", "pg_sleep(0)")...); code != 0 {
+	if code, _, log := runCLI(t, nil, insert("B", "pg_sleep(0)", "1m")...); code != 0 {
 		t.Fatalf("replica B: exit %d, want 0:\n%s", code, log)
 	}
 	// Wait until A's statement is over, however it ends.
