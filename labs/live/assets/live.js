@@ -75,7 +75,7 @@
       : d.title;
     panel.append(el('h2', '', head));
     if (lab === 'compare') panel.classList.add('narrow');
-    const run = { el: panel, lanes: [], scale: Math.max(5, Math.ceil(d.backfill_seconds * 3)), axis: el('div', 'axis') };
+    const run = { el: panel, lanes: [], scale: niceScale(d.backfill_seconds * 3), axis: el('div', 'axis') };
     panel.style.setProperty('--scale', run.scale);
     m.names.forEach((name, i) => {
       const lane = el('div', 'lane pending');
@@ -87,7 +87,10 @@
       run.lanes.push({ el: lane, name: lane.firstChild, track, say: sayEl, events: [], marks: [], bars: [] });
       setSay(run.lanes[i], 'waiting', '');
     });
-    panel.append(run.axis);
+    // The axis is a lane of its own, so that it lines up with the tracks.
+    const axisRow = el('div', 'axisrow');
+    axisRow.append(el('span', 'name', ''), run.axis, el('span', '', ''));
+    panel.append(axisRow);
     drawAxis(run);
     run.check = el('div', 'result');
     panel.append(run.check);
@@ -97,11 +100,16 @@
 
   function drawAxis(run) {
     run.axis.textContent = '';
-    for (const f of [0, 0.25, 0.5, 0.75, 1]) run.axis.append(el('span', '', (run.scale * f).toFixed(f === 0 ? 0 : 1) + ' s'));
-    // The axis sits under the tracks only.
-    const first = run.lanes[0];
-    if (first) run.axis.style.marginLeft = first.track.offsetLeft - first.el.offsetLeft + 'px';
-    if (first) run.axis.style.width = first.track.offsetWidth + 'px';
+    for (const f of [0, 0.25, 0.5, 0.75, 1]) {
+      const v = run.scale * f;
+      run.axis.append(el('span', '', (Number.isInteger(v) ? v : v.toFixed(1)) + ' s'));
+    }
+  }
+
+  // A round length for the time axis, at least s seconds.
+  function niceScale(s) {
+    for (const n of [5, 10, 15, 20, 30, 40, 60, 90, 120, 180, 240, 300, 600]) if (n >= s) return n;
+    return Math.ceil(s / 600) * 600;
   }
 
   function setSay(lane, state, text) {
@@ -168,7 +176,7 @@
     setSay(lane, crashes ? 'crashes: ' + crashes : 'running', secs(last.t) + ' ' + say(last));
     const end = e.t + (wait ? parseFloat(wait[1]) : 0);
     if (end > run.scale * 0.92) {
-      run.scale = Math.ceil(end * 1.25);
+      run.scale = niceScale(end * 1.1);
       run.el.style.setProperty('--scale', run.scale);
       drawAxis(run);
     }
@@ -191,9 +199,10 @@
         }
       });
       const ready = r.seconds_to_ready != null ? 'ready ' + secs(r.seconds_to_ready) : 'never ready';
-      const last = r.events[r.events.length - 1];
+      // What a crashed or hung replica last said is why: show it.
+      const why = r.events.filter((e) => e.kind === 'crashed' || e.kind === 'hung').pop();
       setSay(lane, r.outcome, r.restarts + (r.restarts === 1 ? ' restart' : ' restarts') + ', ' + ready +
-        (last && last.kind !== 'ready' ? ' · ' + secs(last.t) + ' ' + say(last) : ''));
+        (why && r.outcome !== 'ran' && r.outcome !== 'skipped' ? ' · ' + secs(why.t) + ' ' + say(why) : ''));
       lane.el.dataset.outcome = r.outcome;
     });
     showCheck(run, d);
@@ -215,10 +224,6 @@
     run.check.append(el('p', 'facts', 'runs of the one-time step: ' + d.runs_of_step + '   crashes: ' + d.crashes +
       '   hangs: ' + d.hangs + '   last replica ready: ' + last + '   peak connections: ' + d.peak_connections +
       '   run: ' + secs(d.seconds)));
-    if (d.verdict) {
-      const v = el('p', 'verdict ' + (d.showed ? 'showed' : 'notshown'), 'verdict: ' + d.verdict);
-      run.check.append(v);
-    }
   }
 
   function end(m) {
