@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // DefaultQueue is how many messages a browser may fall behind before it is
@@ -48,6 +49,9 @@ func (h *Hub) Publish(m Message) {
 		return
 	}
 	m.Seq = len(h.log)
+	if m.Time != 0 {
+		m.Sent = float64(time.Now().UnixMicro()) / 1000
+	}
 	f := frame(m)
 	h.log = append(h.log, f)
 	for c := range h.clients {

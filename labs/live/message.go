@@ -43,6 +43,9 @@ type Message struct {
 	// Time is when it happened, in milliseconds since the Unix epoch (live
 	// only): the page measures event-to-screen latency from it.
 	Time float64 `json:"time,omitempty"`
+	// Sent is when the server published it, in the same unit: the page
+	// tells the lab's delay (Time to Sent) from its own (Sent to drawn).
+	Sent float64 `json:"sent,omitempty"`
 	// At is, in a replay, when to show it: seconds from the first
 	// deployment's release, the deployments one after another.
 	At         float64        `json:"at,omitempty"`

@@ -6,7 +6,7 @@
   const $ = (id) => document.getElementById(id);
   const mode = document.body.dataset.mode;
   // Read by the browser tests: what the page saw and drew, and when.
-  const stats = { latencies: [], corrections: 0, messages: 0, ended: false, lastSeq: -1 };
+  const stats = { latencies: [], fromSent: [], corrections: 0, messages: 0, ended: false, lastSeq: -1 };
   window.liveStats = stats;
 
   const labels = {
@@ -75,8 +75,11 @@
       : d.title;
     panel.append(el('h2', '', head));
     if (lab === 'compare') panel.classList.add('narrow');
+    // Many lanes: one line each, so that 20 fit on a 720-line projector.
+    if (m.names.length > 8) panel.classList.add('dense');
     const run = { el: panel, lanes: [], scale: niceScale(d.backfill_seconds * 3), axis: el('div', 'axis') };
     panel.style.setProperty('--scale', run.scale);
+    panel.style.setProperty('--namew', Math.max(...m.names.map((n) => n.length), 4) + 1 + 'ch');
     m.names.forEach((name, i) => {
       const lane = el('div', 'lane pending');
       lane.dataset.replica = i;
@@ -100,8 +103,9 @@
 
   function drawAxis(run) {
     run.axis.textContent = '';
-    for (const f of [0, 0.25, 0.5, 0.75, 1]) {
-      const v = run.scale * f;
+    const n = [5, 4, 3, 6].find((k) => Number.isInteger(run.scale / k)) || 4;
+    for (let k = 0; k <= n; k++) {
+      const v = (run.scale * k) / n;
       run.axis.append(el('span', '', (Number.isInteger(v) ? v : v.toFixed(1)) + ' s'));
     }
   }
@@ -115,6 +119,7 @@
   function setSay(lane, state, text) {
     lane.say.textContent = '';
     lane.say.append(el('b', '', state), text);
+    lane.say.title = state + ' ' + text;
   }
 
   function released(m) {
@@ -129,7 +134,10 @@
   const pendingTimes = [];
   function drawn() {
     const now = performance.timeOrigin + performance.now();
-    for (const t of pendingTimes) stats.latencies.push(now - t);
+    for (const [t, sent] of pendingTimes) {
+      stats.latencies.push(now - t);
+      stats.fromSent.push(now - sent);
+    }
     pendingTimes.length = 0;
   }
 
@@ -141,7 +149,7 @@
     setEvent(run, lane, m.index, m.event);
     if (m.time) {
       if (pendingTimes.length === 0) requestAnimationFrame(drawn);
-      pendingTimes.push(m.time);
+      pendingTimes.push([m.time, m.sent]);
     }
   }
 
@@ -168,13 +176,16 @@
         lane.bars[index] = bar;
         lane.track.prepend(bar);
       }
-      bar.style.setProperty('--t', e.t);
-      bar.style.setProperty('--d', parseFloat(wait[1]));
+      // runonce says it waits when it starts to (the lab sizes the wait
+      // once it is over); the app's own locks say so once they are taken.
+      const d = parseFloat(wait[1]);
+      bar.style.setProperty('--t', /for the lock$/.test(e.detail) ? e.t : Math.max(0, e.t - d));
+      bar.style.setProperty('--d', d);
     }
     const crashes = lane.events.filter((x) => x && x.kind === 'crashed').length;
     const last = lane.events[lane.events.length - 1];
     setSay(lane, crashes ? 'crashes: ' + crashes : 'running', secs(last.t) + ' ' + say(last));
-    const end = e.t + (wait ? parseFloat(wait[1]) : 0);
+    const end = e.t + (wait && /for the lock$/.test(e.detail) ? parseFloat(wait[1]) : 0);
     if (end > run.scale * 0.92) {
       run.scale = niceScale(end * 1.1);
       run.el.style.setProperty('--scale', run.scale);
