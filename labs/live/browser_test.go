@@ -292,6 +292,7 @@ func TestBrowserReloadMidRunCatchesUp(t *testing.T) {
 		t.Fatalf("no events on the page: %v", err)
 	}
 	seen, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.liveStats.messages`))
+	screenshot(t, ctx, "live-fix-midrun.png")
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}

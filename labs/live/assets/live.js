@@ -29,6 +29,8 @@
   }
 
   const secs = (s) => s.toFixed(2) + 's';
+  // A step's time, as the text report's timeline writes it.
+  const at = (e) => e.t.toFixed(2) + ' ';
 
   // An event in the text report's words (labs/report/text.go).
   function say(e) {
@@ -167,7 +169,7 @@
     mark.dataset.t = e.t;
     mark.dataset.detail = e.detail || '';
     mark.style.setProperty('--t', e.t);
-    mark.title = secs(e.t) + ' ' + say(e);
+    mark.title = at(e) + say(e);
     const wait = e.kind === 'waited' && /^([0-9.]+)s/.exec(e.detail || '');
     if (wait) {
       let bar = lane.bars[index];
@@ -184,7 +186,7 @@
     }
     const crashes = lane.events.filter((x) => x && x.kind === 'crashed').length;
     const last = lane.events[lane.events.length - 1];
-    setSay(lane, crashes ? 'crashes: ' + crashes : 'running', secs(last.t) + ' ' + say(last));
+    setSay(lane, crashes ? 'crashes: ' + crashes : 'running', at(last) + say(last));
     const end = e.t + (wait && /for the lock$/.test(e.detail) ? parseFloat(wait[1]) : 0);
     if (end > run.scale * 0.92) {
       run.scale = niceScale(end * 1.1);
@@ -213,7 +215,7 @@
       // What a crashed or hung replica last said is why: show it.
       const why = r.events.filter((e) => e.kind === 'crashed' || e.kind === 'hung').pop();
       setSay(lane, r.outcome, r.restarts + (r.restarts === 1 ? ' restart' : ' restarts') + ', ' + ready +
-        (why && r.outcome !== 'ran' && r.outcome !== 'skipped' ? ' · ' + secs(why.t) + ' ' + say(why) : ''));
+        (why && r.outcome !== 'ran' && r.outcome !== 'skipped' ? ' · ' + at(why) + say(why) : ''));
       lane.el.dataset.outcome = r.outcome;
     });
     showCheck(run, d);
