@@ -17,40 +17,52 @@ func WriteTable(w io.Writer, results []*sim.Result) error {
 	if len(results) == 0 {
 		return nil
 	}
+	header, rows := Cells(results)
 	// Numbers align right; the scenario names are padded to align left.
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	cur := results[0].Currency
-	width := len("scenario")
-	for _, r := range results {
-		width = max(width, len(r.Scenario))
+	width := 0
+	for _, row := range rows {
+		width = max(width, len(row[0]))
+	}
+	for _, row := range append([][]string{header}, rows...) {
+		fmt.Fprintf(tw, "%-*s\t%s\t\n", max(width, len(header[0])), row[0], strings.Join(row[1:], "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
+}
+
+// Cells are [WriteTable]'s table as text: its header, and a row per result
+// (the live view draws them as an HTML table).
+func Cells(results []*sim.Result) (header []string, rows [][]string) {
+	if len(results) == 0 {
+		return nil, nil
 	}
 	// The column for misreported preemptions appears only when a scenario
 	// models an older gitlab-runner.
 	misreported := slices.ContainsFunc(results, func(r *sim.Result) bool { return r.Misreported > 0 })
-	extra := ""
+	header = []string{"scenario", "cost " + results[0].Currency, "vs first", "p50 wait", "p95 wait", "max wait", "makespan", "jobs", "preempted"}
 	if misreported {
-		extra = "as script failure\t"
+		header = append(header, "as script failure")
 	}
-	fmt.Fprintf(tw, "%-*s\tcost %s\tvs first\tp50 wait\tp95 wait\tmax wait\tmakespan\tjobs\tpreempted\t%sretries\tlost\tnever scheduled\twrong pool\tweb killed\t\n", width, "scenario", cur, extra)
+	header = append(header, "retries", "lost", "never scheduled", "wrong pool", "web killed")
 	base := results[0].Cost
 	for _, r := range results {
 		vs := "-"
 		if r != results[0] && base > 0 {
 			vs = fmt.Sprintf("%+.0f%%", 100*(r.Cost-base)/base)
 		}
-		extra := ""
-		if misreported {
-			extra = fmt.Sprintf("%d\t", r.Misreported)
-		}
-		fmt.Fprintf(tw, "%-*s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s%d\t%d\t%d\t%d\t%d\t\n",
-			width, r.Scenario, r.Cost, vs,
+		row := []string{r.Scenario, fmt.Sprintf("%.2f", r.Cost), vs,
 			waitCell(r, r.Wait.P50), waitCell(r, r.Wait.P95), waitCell(r, r.Wait.Max),
-			short(r.Makespan), r.Jobs, r.Preempted, extra, r.Retries, r.Lost, r.NeverScheduled, r.WrongPool, r.ServicePodsKilled)
+			short(r.Makespan), fmt.Sprint(r.Jobs), fmt.Sprint(r.Preempted)}
+		if misreported {
+			row = append(row, fmt.Sprint(r.Misreported))
+		}
+		row = append(row, fmt.Sprint(r.Retries), fmt.Sprint(r.Lost), fmt.Sprint(r.NeverScheduled), fmt.Sprint(r.WrongPool), fmt.Sprint(r.ServicePodsKilled))
+		rows = append(rows, row)
 	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write table: %w", err)
-	}
-	return nil
+	return header, rows
 }
 
 // WriteNotes explains the columns and the rows: titles, and why pods could

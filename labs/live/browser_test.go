@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -20,47 +19,11 @@ import (
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
+	"github.com/bloglabs/posts/labs/live/livetest"
 	"github.com/bloglabs/posts/labs/report"
 )
 
 var update = flag.Bool("update", false, "write the browser tests' screenshots into docs/img (the guides show them)")
-
-// chromium finds Debian's headless Chromium, or skips saying how to get it
-// (fails under CI=true, whose .ci/run installs it).
-func chromium(t testing.TB) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "no Chromium for the live view's browser tests: apt-get install -y --no-install-recommends chromium (Debian/Ubuntu; .ci/run installs it)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// browser starts a headless Chromium with a fresh profile, its window
-// w×h, and returns a tab's context.
-func browser(t testing.TB, w, h int) context.Context {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: the browser tests run real labs in a real browser")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(w, h))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // labRun is a lab run in process, through the lab command itself, with
 // its live view.
@@ -234,26 +197,12 @@ func checkPage(t testing.TB, p page, file string) {
 	t.Logf("the page shows all %d events of %d deployments, in order, and the verdict", events, len(runs))
 }
 
-// screenshot saves the page as docs/img/NAME with -update, else in a
-// temporary folder (the capture is still tested).
 func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	dir := t.TempDir()
-	if *update {
-		root, err := repo.Root()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(root, "docs", "img")
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	livetest.Screenshot(t, ctx, name, *update)
 }
+
+func browser(t testing.TB, w, h int) context.Context { return livetest.Browser(t, w, h) }
 
 // liveLab runs lab with the page open from the start, and checks the page
 // against the lab's JSON once it has ended.

@@ -55,6 +55,9 @@ type Message struct {
 	Index      int            `json:"index"`
 	Event      *report.Event  `json:"event,omitempty"`
 	Result     any            `json:"result,omitempty"`
+	// Table is a result the page draws as a table (the preemptible
+	// simulator's), in the end message.
+	Table *Table `json:"table,omitempty"`
 	Error      string         `json:"error,omitempty"`
 }
 

@@ -239,8 +239,39 @@
       '   run: ' + secs(d.seconds)));
   }
 
+  // A result that is a table (the preemptible simulator's), its notes and
+  // its chart.
+  function showTable(t) {
+    $('legend').hidden = true;
+    const panel = el('section', 'panel tablepanel');
+    panel.append(el('h2', '', t.title));
+    const table = el('table', 'results');
+    const head = el('tr', '');
+    for (const h of t.header) head.append(el('th', '', h));
+    table.append(head);
+    for (const row of t.rows) {
+      const tr = el('tr', '');
+      row.forEach((c, i) => tr.append(el(i === 0 ? 'th' : 'td', '', c)));
+      table.append(tr);
+    }
+    panel.append(table);
+    for (const n of t.notes || []) panel.append(el('p', 'note', n));
+    if (t.svg) {
+      const img = el('img', 'chart');
+      img.alt = 'chart of ' + t.title;
+      img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(t.svg);
+      panel.append(img);
+    }
+    $('runs').append(panel);
+  }
+
   function end(m) {
     stats.ended = true;
+    if (m.table) {
+      showTable(m.table);
+      status("the simulator's result");
+      return;
+    }
     const r = m.result;
     $('end').hidden = false;
     const v = $('verdict');
