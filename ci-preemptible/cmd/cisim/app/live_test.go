@@ -60,6 +60,13 @@ func TestBrowserSimulatorResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	scroll, err := chromedp.Run(ctx, chromedp.Evaluate[[2]int](`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scroll[0] > scroll[1] {
+		t.Errorf("the page scrolls sideways at 1280×720: %d px wide in a %d px window", scroll[0], scroll[1])
+	}
 	livetest.Screenshot(t, ctx, "live-preemptible.png", *update)
 	stop()
 	if err := <-done; err != nil {
