@@ -22,6 +22,7 @@ type Hub struct {
 	log     [][]byte // each message as an event-stream frame
 	clients map[*client]struct{}
 	closed  bool
+	dropped int // browsers dropped for falling behind
 }
 
 // client is one browser's stream: frames queued for it, and gone, closed
@@ -60,6 +61,7 @@ func (h *Hub) Publish(m Message) {
 		default:
 			delete(h.clients, c)
 			close(c.gone)
+			h.dropped++
 		}
 	}
 }
