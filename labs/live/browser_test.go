@@ -324,6 +324,7 @@ func TestBrowserProjector(t *testing.T) {
 		Lanes                    int
 		Smallest                 float64
 		SmallestText             string
+		LastLaneBottom, Height   float64
 	}
 	l, err := chromedp.Run(ctx, chromedp.Evaluate[layout](`(() => {
 	  let smallest = 1e9, text = '';
@@ -333,7 +334,8 @@ func TestBrowserProjector(t *testing.T) {
 	    if (s < smallest) { smallest = s; text = e.textContent.slice(0, 40); }
 	  }
 	  return {ScrollWidth: document.documentElement.scrollWidth, ClientWidth: document.documentElement.clientWidth,
-	    Lanes: document.querySelectorAll('.lane').length, Smallest: smallest, SmallestText: text};
+	    Lanes: document.querySelectorAll('.lane').length, Smallest: smallest, SmallestText: text,
+	    LastLaneBottom: [...document.querySelectorAll('.lane')].pop().getBoundingClientRect().bottom, Height: innerHeight};
 	})()`))
 	if err != nil {
 		t.Fatal(err)
@@ -343,6 +345,9 @@ func TestBrowserProjector(t *testing.T) {
 	}
 	if l.ScrollWidth > l.ClientWidth {
 		t.Errorf("the page scrolls sideways at 1280×720: %d px wide in a %d px window", l.ScrollWidth, l.ClientWidth)
+	}
+	if l.LastLaneBottom > l.Height {
+		t.Errorf("the 20th lane ends at %.0f px, below the %.0f px window: the lanes do not fit a 720-line projector", l.LastLaneBottom, l.Height)
 	}
 	if l.Smallest < 14 {
 		t.Errorf("text of %.1f px (%q): want 14 px or more", l.Smallest, l.SmallestText)
