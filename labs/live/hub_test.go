@@ -111,6 +111,7 @@ func TestLoadRefusesWhatIsNotALabsJSON(t *testing.T) {
 		"empty":      "",
 		"not json":   "lab:race — 5 replicas\nverdict: race reproduced",
 		"other json": `{"kind":"Pod","apiVersion":"v1"}`,
+		"a list":     `[{"scenario":"post-tainted","cost":306.33}]`,
 		"other lab":  `{"lab":"preemptible","variants":[]}`,
 		"no lanes":   `{"lab":"race","verdict":"x"}`,
 	} {

@@ -36,12 +36,14 @@ func parse(b []byte) (any, error) {
 		Outcomes *json.RawMessage `json:"replica_outcomes"`
 		Runs     *json.RawMessage `json:"runs"`
 	}
+	switch {
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil, fmt.Errorf("%w: the file is empty", ErrNotLabJSON)
+	case !json.Valid(b):
+		return nil, fmt.Errorf("%w: the file is not JSON", ErrNotLabJSON)
+	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		what := "not JSON"
-		if len(bytes.TrimSpace(b)) == 0 {
-			what = "empty"
-		}
-		return nil, fmt.Errorf("%w: the file is %s (%v)", ErrNotLabJSON, what, err)
+		return nil, fmt.Errorf("%w: the file is JSON, but not one lab's result (%v)", ErrNotLabJSON, err)
 	}
 	switch {
 	case probe.Lab == nil:
