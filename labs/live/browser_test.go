@@ -235,8 +235,8 @@ func TestBrowserReloadMidRunCatchesUp(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(r.url)); err != nil {
 		t.Fatal(err)
 	}
-	// Mid-run: the deployment has started and some events are drawn.
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.ev').length >= 3`,
+	// Mid-run: one replica runs the step, the others wait for the lock.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector('.ev.ran') && document.querySelectorAll('.ev.waited').length >= 3`,
 		chromedp.WithPollingTimeout(2*time.Minute))); err != nil {
 		t.Fatalf("no events on the page: %v", err)
 	}
