@@ -19,13 +19,13 @@ import (
 // Lab runs the hands-on labs.
 type Lab mg.Namespace
 
-// Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database.
+// Race starts 5 replicas of the demo app that all install their schema on boot, with no lock, and shows the damage in the database; LABS_LIVE=1 shows it live in a browser (the lab prints the URL).
 func (Lab) Race() error { return goRun("./labs/cmd/lab", "race") }
 
-// Fix runs the same app with runonce as its initContainer: one replica migrates, the others wait and skip.
+// Fix runs the same app with runonce as its initContainer: one replica migrates, the others wait and skip; LABS_LIVE=1 shows it live in a browser.
 func (Lab) Fix() error { return goRun("./labs/cmd/lab", "fix") }
 
-// Compare runs no lock, the post's LOCK TABLE, goose's session locker and runonce side by side, with and without CREATE INDEX CONCURRENTLY.
+// Compare runs no lock, the post's LOCK TABLE, goose's session locker and runonce side by side, with and without CREATE INDEX CONCURRENTLY; LABS_LIVE=1 shows them live in a browser.
 func (Lab) Compare() error { return goRun("./labs/cmd/lab", "compare") }
 
 // Preemptible simulates the CI post's setup in four variants (all on-demand; taint + selector + toleration; taint missing; toleration forgotten): a table, and a chart in out/preemptible.svg.

@@ -15,44 +15,76 @@ import (
 // WriteTable prints results side by side, one row each, in two tables
 // that each fit a 100-column terminal (a projector's, issue 21) for
 // scenario names up to 25 characters: cost and waits, then what happened to
-// the job pods. "vs first" compares each cost with the first row's.
+// the job pods. "vs first" compares each cost with the first row's. The
+// cells are [Cells]'.
 func WriteTable(w io.Writer, results []*sim.Result) error {
 	if len(results) == 0 {
 		return nil
 	}
+	header, rows := Cells(results)
+	width := len(header[0])
+	for _, row := range rows {
+		width = max(width, len(row[0]))
+	}
 	// Numbers align right; the scenario names are padded to align left.
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	width := len("scenario")
-	for _, r := range results {
-		width = max(width, len(r.Scenario))
+	line := func(first string, cells []string) {
+		fmt.Fprintf(tw, "%-*s\t%s\t\n", width, first, strings.Join(cells, "\t"))
 	}
-	fmt.Fprintf(tw, "%-*s\tcost %s\tvs first\tp50 wait\tp95 wait\tmax wait\tmakespan\t\n", width, "scenario", results[0].Currency)
-	for _, r := range results {
-		fmt.Fprintf(tw, "%-*s\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n",
-			width, r.Scenario, r.Cost, vsFirst(r.Cost, results[0].Cost, r == results[0]),
-			waitCell(r, r.Wait.P50), waitCell(r, r.Wait.P95), waitCell(r, r.Wait.Max), short(r.Makespan))
+	line(header[0], header[1:costColumns])
+	for _, row := range rows {
+		line(row[0], row[1:costColumns])
 	}
 	fmt.Fprintln(tw)
-	// The column for misreported preemptions appears only when a scenario
-	// models an older gitlab-runner.
-	misreported := slices.ContainsFunc(results, func(r *sim.Result) bool { return r.Misreported > 0 })
-	head1, head2 := "\t\t\t\t\tnever\twrong\tweb\t", "jobs\tpreempted\tretries\tlost\tscheduled\tpool\tkilled\t"
-	if misreported {
-		head1, head2 = head1+"as script\t", head2+"failure\t"
-	}
-	fmt.Fprintf(tw, "%-*s%s\n%-*s\t%s\n", width, "", head1, width, "scenario", head2)
-	for _, r := range results {
-		extra := ""
-		if misreported {
-			extra = fmt.Sprintf("%d\t", r.Misreported)
+	// The second table's names go over two lines: "never" over "scheduled".
+	tops, bottoms := make([]string, 0, len(header)), make([]string, 0, len(header))
+	for _, h := range header[costColumns:] {
+		top, bottom := "", h
+		if i := strings.LastIndex(h, " "); i >= 0 {
+			top, bottom = h[:i], h[i+1:]
 		}
-		fmt.Fprintf(tw, "%-*s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n",
-			width, r.Scenario, r.Jobs, r.Preempted, r.Retries, r.Lost, r.NeverScheduled, r.WrongPool, r.ServicePodsKilled, extra)
+		tops, bottoms = append(tops, top), append(bottoms, bottom)
+	}
+	line("", tops)
+	line(header[0], bottoms)
+	for _, row := range rows {
+		line(row[0], row[costColumns:])
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
 	return nil
+}
+
+// costColumns is how many of [Cells]' columns, the scenario's name first,
+// [WriteTable] prints in its first table; the rest go in the second.
+const costColumns = 7
+
+// Cells are [WriteTable]'s tables as text, side by side in one: its
+// header, and a row per result (the live view draws them as an HTML
+// table). The column for misreported preemptions appears only when a
+// scenario models an older gitlab-runner.
+func Cells(results []*sim.Result) (header []string, rows [][]string) {
+	if len(results) == 0 {
+		return nil, nil
+	}
+	header = []string{"scenario", "cost " + results[0].Currency, "vs first", "p50 wait", "p95 wait", "max wait", "makespan",
+		"jobs", "preempted", "retries", "lost", "never scheduled", "wrong pool", "web killed"}
+	misreported := slices.ContainsFunc(results, func(r *sim.Result) bool { return r.Misreported > 0 })
+	if misreported {
+		header = append(header, "as script failure")
+	}
+	for _, r := range results {
+		row := []string{r.Scenario, fmt.Sprintf("%.2f", r.Cost), vsFirst(r.Cost, results[0].Cost, r == results[0]),
+			waitCell(r, r.Wait.P50), waitCell(r, r.Wait.P95), waitCell(r, r.Wait.Max), short(r.Makespan),
+			fmt.Sprint(r.Jobs), fmt.Sprint(r.Preempted), fmt.Sprint(r.Retries), fmt.Sprint(r.Lost),
+			fmt.Sprint(r.NeverScheduled), fmt.Sprint(r.WrongPool), fmt.Sprint(r.ServicePodsKilled)}
+		if misreported {
+			row = append(row, fmt.Sprint(r.Misreported))
+		}
+		rows = append(rows, row)
+	}
+	return header, rows
 }
 
 // vsFirst is a cost relative to the first row's: whole percent from 10 %

@@ -36,6 +36,9 @@ type Options struct {
 	// JSON, when set, is where the results are written as JSON (durations
 	// in nanoseconds).
 	JSON string
+	// Results, when set, is handed the results once they are printed (the
+	// live view shows them in a browser).
+	Results func([]*sim.Result)
 }
 
 // Simulate runs the scenarios and prints them on w as a table with notes;
@@ -75,6 +78,9 @@ func Simulate(ctx context.Context, w io.Writer, opts Options) error {
 	}
 	if _, err := w.Write(out.Bytes()); err != nil {
 		return fmt.Errorf("write output: %w", err)
+	}
+	if opts.Results != nil {
+		opts.Results(results)
 	}
 	return nil
 }

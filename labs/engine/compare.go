@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bloglabs/posts/labs/report"
 )
@@ -32,11 +33,12 @@ func Compare(ctx context.Context, cfg Config) (*report.Comparison, error) {
 		for _, s := range Strategies {
 			n++
 			fmt.Fprintf(c.Progress, "compare %d/%d: %s, CREATE INDEX CONCURRENTLY %s... ", n, total, s.Label(), yesNo(createIndex))
-			res, err := deploy(ctx, c, s, createIndex, compareDB(s, createIndex))
+			res, err := deploy(ctx, c, n-1, s, createIndex, compareDB(s, createIndex))
 			if err != nil {
 				return nil, err
 			}
 			res.Lab = "compare/" + string(s)
+			c.observe(Update{Kind: Deployed, Run: n - 1, Time: time.Now(), Deployment: res})
 			fmt.Fprintf(c.Progress, "%.1fs\n", res.Seconds)
 			cmp.Rows = append(cmp.Rows, compareRow(s, res))
 			cmp.Runs = append(cmp.Runs, *res)

@@ -32,6 +32,12 @@ type Config struct {
 	HangAfter time.Duration
 	// Progress receives a line per long step. Defaults to discarding.
 	Progress io.Writer
+	// Observe, when set, is told what the lab does as it happens: each
+	// deployment's start, the release, every replica event as the result's
+	// timeline will have it, each deployment's result (labs/live draws them
+	// in a browser). Calls come one at a time, some while the lab holds a
+	// lock: Observe must return at once and never wait.
+	Observe func(Update)
 }
 
 // The defaults of [Config], set here once: the lab CLI shows them as its

@@ -15,10 +15,11 @@ import (
 	"github.com/bloglabs/posts/labs/spec"
 )
 
-// deploy runs one deployment of s against a fresh database named db, until
-// every replica is ready or has given up, a hang is diagnosed, or the timeout
-// passes; then it stops the replicas and inspects the database.
-func deploy(ctx context.Context, c Config, s Strategy, createIndex bool, db string) (*report.Result, error) {
+// deploy runs one deployment of s, the lab's run-th, against a fresh
+// database named db, until every replica is ready or has given up, a hang is
+// diagnosed, or the timeout passes; then it stops the replicas and inspects
+// the database.
+func deploy(ctx context.Context, c Config, run int, s Strategy, createIndex bool, db string) (*report.Result, error) {
 	// A suffix of its own, so that labs can share a server (tests do).
 	db = strings.ToLower(db + "_" + rand.Text()[:6])
 	dsn, err := c.Postgres.CreateDatabase(ctx, db)
@@ -30,6 +31,14 @@ func deploy(ctx context.Context, c Config, s Strategy, createIndex bool, db stri
 		return nil, err
 	}
 	rec := newRecorder(d.Replicas, d.PodName)
+	if c.Observe != nil {
+		rec.tell = func(u Update) { u.Run = run; c.Observe(u) }
+		names := make([]string, d.Replicas)
+		for i := range names {
+			names[i] = d.PodName(i)
+		}
+		c.observe(Update{Kind: Deploying, Run: run, Time: time.Now(), Names: names, Deployment: header(c, s, createIndex)})
+	}
 	w := newWatcher(c.Postgres.AdminDSN(), db, c.HangAfter)
 	e := runUntilSettled(ctx, c, d, rec, w)
 	if err := e.err(ctx, c.Runtime.Name()); err != nil {
@@ -46,25 +55,28 @@ func deploy(ctx context.Context, c Config, s Strategy, createIndex bool, db stri
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	peak, hang := w.result()
-	res := &report.Result{
-		Lab:             string(s),
-		Title:           s.Title(c.Replicas, createIndex),
-		Runtime:         c.Runtime.Name(),
-		Postgres:        c.Postgres.Describe(),
-		Replicas:        c.Replicas,
-		Strategy:        string(s),
-		CreateIndex:     createIndex,
-		Backfill:        c.Backfill.Seconds(),
-		ReplicaOutcomes: rec.replicas(in.RunsByHolder),
-		RunsOfStep:      in.RunsOfStep,
-		PeakConnections: peak,
-		Hang:            hang,
-		DBOK:            in.OK(),
-		DBProblems:      append([]string{}, in.Problems...),
-		Seconds:         rec.since(e.at),
-	}
+	res := header(c, s, createIndex)
+	res.ReplicaOutcomes = rec.replicas(in.RunsByHolder)
+	res.RunsOfStep = in.RunsOfStep
+	res.PeakConnections, res.Hang = peak, hang
+	res.DBOK, res.DBProblems = in.OK(), append([]string{}, in.Problems...)
+	res.Seconds = rec.since(e.at)
 	tally(res, e.timedOut, c.Timeout)
 	return res, nil
+}
+
+// header is a deployment's result before it runs: what is deployed, where.
+func header(c Config, s Strategy, createIndex bool) *report.Result {
+	return &report.Result{
+		Lab:         string(s),
+		Title:       s.Title(c.Replicas, createIndex),
+		Runtime:     c.Runtime.Name(),
+		Postgres:    c.Postgres.Describe(),
+		Replicas:    c.Replicas,
+		Strategy:    string(s),
+		CreateIndex: createIndex,
+		Backfill:    c.Backfill.Seconds(),
+	}
 }
 
 // ending is how a deployment's run ended.

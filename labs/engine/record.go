@@ -19,6 +19,9 @@ type recorder struct {
 	released time.Time
 	reps     []*replicaState
 	changed  chan struct{} // signalled (not closed) on every state change
+	// tell, when set, is told each event as the result will have it, under
+	// mu so that the order is the timeline's (see [Config.Observe]).
+	tell func(Update)
 }
 
 type replicaState struct {
@@ -35,6 +38,9 @@ type replicaState struct {
 	appSpoke          bool
 	skippedNow        bool
 	current           runtimes.Event // the last Started/Restarted
+	// dirty is the first index of events the current sink call added or
+	// changed, for the observer.
+	dirty int
 }
 
 func newRecorder(d int, name func(int) string) *recorder {
@@ -56,12 +62,15 @@ func (r *recorder) sink(e runtimes.Event) {
 	}()
 	if e.Kind == runtimes.Released {
 		r.released = e.Time
+		r.notify(Update{Kind: Released, Time: e.Time})
 		return
 	}
 	if e.Replica < 0 || e.Replica >= len(r.reps) {
 		return
 	}
 	s := r.reps[e.Replica]
+	s.dirty = len(s.events)
+	defer r.notifyEvents(e.Replica)
 	if e.Pod != "" {
 		// A runtime may name a replica's pod itself: on kind the
 		// Deployment's pods are demo-7c9d8-x2x4q, and the database records
@@ -122,6 +131,7 @@ func (s *replicaState) sizeWait(end time.Time) {
 		}
 		if e.Kind == runtimes.Waited && e.Detail == "for the lock" {
 			e.Detail = fmt.Sprintf("%.2fs for the lock", end.Sub(e.Time).Seconds())
+			s.dirty = min(s.dirty, i)
 			return
 		}
 	}
@@ -207,8 +217,52 @@ func (r *recorder) finish(end time.Time) {
 		if s.current.Container == "" {
 			where = "never started"
 		}
+		s.dirty = len(s.events)
 		s.events = append(s.events, runtimes.Event{Time: end, Replica: i, Pod: s.name, Kind: "hung", Detail: where})
+		r.notifyEvents(i)
 	}
+}
+
+// notify tells the observer u, when there is one.
+func (r *recorder) notify(u Update) {
+	if r.tell != nil {
+		r.tell(u)
+	}
+}
+
+// notifyEvents tells the observer replica i's events from its dirty index
+// on, each at its index in the result's timeline.
+func (r *recorder) notifyEvents(i int) {
+	if r.tell == nil {
+		return
+	}
+	s := r.reps[i]
+	idx := 0
+	for k, e := range s.events {
+		ev, ok := r.reportEvent(e)
+		if !ok {
+			continue
+		}
+		if k >= s.dirty {
+			r.tell(Update{Kind: ReplicaEvent, Time: e.Time, Replica: i, Index: idx, Event: &ev})
+		}
+		idx++
+	}
+	s.dirty = len(s.events)
+}
+
+// reportEvent is e as a timeline has it; false for events a timeline
+// leaves out (a container's first start, an output line).
+func (r *recorder) reportEvent(e runtimes.Event) (report.Event, bool) {
+	if e.Kind == runtimes.Started || e.Kind == runtimes.Output {
+		return report.Event{}, false
+	}
+	ev := report.Event{At: r.since(e.Time), Kind: string(e.Kind), Container: e.Container, Init: e.Init, Detail: e.Detail}
+	if e.Kind == runtimes.Crashed || e.Kind == runtimes.InitDone {
+		c := e.ExitCode
+		ev.ExitCode = &c
+	}
+	return ev, true
 }
 
 // replicas renders each replica's outcome; ranBy counts the step's runs per
@@ -235,15 +289,9 @@ func (r *recorder) replicas(ranBy map[string]int) []report.Replica {
 		}
 		rep.Events = []report.Event{}
 		for _, e := range s.events {
-			if e.Kind == runtimes.Started || e.Kind == runtimes.Output {
-				continue
+			if ev, ok := r.reportEvent(e); ok {
+				rep.Events = append(rep.Events, ev)
 			}
-			ev := report.Event{At: r.since(e.Time), Kind: string(e.Kind), Container: e.Container, Init: e.Init, Detail: e.Detail}
-			if e.Kind == runtimes.Crashed || e.Kind == runtimes.InitDone {
-				c := e.ExitCode
-				ev.ExitCode = &c
-			}
-			rep.Events = append(rep.Events, ev)
 		}
 		out = append(out, rep)
 	}

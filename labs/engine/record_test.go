@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ func TestRecorderDerivesOutcomesFromEventsAndLines(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	r := newRecorder(4, func(i int) string { return []string{"ran", "skip", "crash", "hang"}[i] })
+	told := observed(r)
 	out := func(i, ms int, line string) runtimes.Event {
 		return runtimes.Event{Time: at(ms), Replica: i, Kind: runtimes.Output, Stream: "stderr", Container: "migrate", Init: true, Detail: line}
 	}
@@ -56,6 +59,13 @@ func TestRecorderDerivesOutcomesFromEventsAndLines(t *testing.T) {
 	}
 	r.finish(at(9000))
 	reps := r.replicas(map[string]int{"ran": 1})
+	for i, rep := range reps {
+		got, _ := json.Marshal(told[i])
+		want, _ := json.Marshal(rep.Events)
+		if string(got) != string(want) {
+			t.Errorf("%s: the observer was told\n%s\nwant the timeline's\n%s", rep.Name, got, want)
+		}
+	}
 	want := []report.Outcome{report.Ran, report.Skipped, report.Crashed, report.Hung}
 	for i, rep := range reps {
 		if rep.Outcome != want[i] {
@@ -152,4 +162,26 @@ func TestRecorderTakesPodNamesFromTheRuntime(t *testing.T) {
 	if reps[1].Name != "demo-1" {
 		t.Errorf("replica 1 = %q; a replica the runtime never named keeps the spec's name", reps[1].Name)
 	}
+}
+
+// observed makes r tell an observer, and returns the timelines it was told:
+// each event at its index, a later one at the same index replacing it.
+func observed(r *recorder) map[int][]report.Event {
+	told := map[int][]report.Event{}
+	r.tell = func(u Update) {
+		if u.Kind != ReplicaEvent {
+			return
+		}
+		evs := told[u.Replica]
+		switch {
+		case u.Index < len(evs):
+			evs[u.Index] = *u.Event
+		case u.Index == len(evs):
+			evs = append(evs, *u.Event)
+		default:
+			panic(fmt.Sprintf("replica %d: told event %d after %d", u.Replica, u.Index, len(evs)))
+		}
+		told[u.Replica] = evs
+	}
+	return told
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/bloglabs/posts/labs/report"
 )
@@ -29,13 +30,14 @@ func show(ctx context.Context, cfg Config, l oneDeployment) (*report.Result, err
 		return nil, err
 	}
 	fmt.Fprintf(c.Progress, "deploying %d replicas %s...\n", c.Replicas, l.deploying)
-	res, err := deploy(ctx, c, l.strategy, !c.NoCreateIndex, l.db)
+	res, err := deploy(ctx, c, 0, l.strategy, !c.NoCreateIndex, l.db)
 	if err != nil {
 		return nil, err
 	}
 	res.Lab = l.lab
 	res.Notes = []string{widenedNote(c.Backfill) + l.note}
 	res.Verdict, res.Showed = l.verdict(res)
+	c.observe(Update{Kind: Deployed, Time: time.Now(), Deployment: res})
 	if !res.Showed {
 		return res, fmt.Errorf("%w: %s", ErrNotShown, res.Verdict)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bloglabs/posts/labs/engine"
 	"github.com/bloglabs/posts/labs/postgres/dsn"
 	"github.com/bloglabs/posts/labs/runtimes"
 )
@@ -61,6 +62,9 @@ type Options struct {
 	BinDir string
 	// Progress receives a line per long step. Defaults to discarding.
 	Progress io.Writer
+	// Observe, when set, is told what the lab does as it happens (the
+	// engine's [engine.Config.Observe]; labs/live's Server.Observe).
+	Observe func(engine.Update)
 }
 
 // withDefaults fills in the zero fields this package defaults; the rest

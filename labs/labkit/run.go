@@ -81,7 +81,7 @@ func (t Table) Run(ctx context.Context, lab Lab, o Options) (Result, error) {
 	return runLab(ctx, lab, engine.Config{
 		Runtime: r, Postgres: pg, Replicas: o.Replicas, Backfill: o.Backfill,
 		NoCreateIndex: o.NoCreateIndex, Timeout: o.Timeout, HangAfter: o.HangAfter,
-		Progress: s.Progress,
+		Progress: s.Progress, Observe: o.Observe,
 	})
 }
 

@@ -33,8 +33,9 @@ func ExitCode(err error) int {
 const usage = `cisim simulates CI jobs on Kubernetes node pools (see docs/labs/preemptible.md).
 
 usage:
-  cisim [lab] [--svg FILE] [--json FILE] [--seed N] [--horizon D]
-      the blog post's setup in four variants side by side (the default)
+  cisim [lab] [--svg FILE] [--json FILE] [--seed N] [--horizon D] [--live ADDR]
+      the blog post's setup in four variants side by side (the default);
+      --live then shows the result in a browser until Ctrl-C
   cisim lab --runtime kwok [--kubeconfig FILE] [--context NAME] [--json FILE] [--record DIR] [--timeout D]
       the same four variants live on the real scheduler, scaled to minutes:
       a local control plane with kwok nodes (started here unless --kubeconfig
@@ -64,6 +65,7 @@ type config struct {
 	kind    kindlab.Options
 	kwok    kwoklab.Options
 	set     map[string]bool // flags given
+	live    string          // the live view's address (sim)
 }
 
 // The live labs, replaced by tests that check the command line alone.
@@ -96,7 +98,12 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 		cfg.kwok.Progress = streams.Err
 		return runKwok(ctx, streams.Out, cfg.kwok)
 	default:
-		err := simlab.Simulate(ctx, streams.Out, cfg.sim)
+		var err error
+		if cfg.live != "" {
+			err = simulateLive(ctx, streams, cfg.sim, cfg.live)
+		} else {
+			err = simlab.Simulate(ctx, streams.Out, cfg.sim)
+		}
 		if errors.Is(err, simlab.ErrNoScenario) {
 			return cli.Usagef("--scenario: %v", err)
 		}
@@ -136,6 +143,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.sim.SVG, "svg", "", "write the chart to `FILE` (SVG)")
 	fs.StringVar(&cfg.sim.JSON, "json", "", "write the results to `FILE` (JSON; durations in nanoseconds)")
 	fs.Uint64Var(&cfg.sim.Seed, "seed", 0, "override the scenarios' seed")
+	fs.StringVar(&cfg.live, "live", "", "sim: then show the result in a browser, served on `ADDR` (127.0.0.1:0: any free port) until Ctrl-C")
 	fs.DurationVar(&cfg.sim.Horizon, "horizon", 0, "override the scenarios' horizon (e.g. 168h)")
 	fs.StringVar(&cfg.kwok.Kubeconfig, "kubeconfig", "", "kwok: the cluster's kubeconfig `FILE` (its nodes must be managed by kwok); none starts a local control plane")
 	fs.StringVar(&cfg.kwok.Record, "record", "", "kwok: write each variant's pods and nodes as the API server returns them into `DIR` (test fixtures)")
@@ -150,7 +158,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 
 // flagsOf are the flags each runtime takes, besides --runtime.
 var flagsOf = map[string][]string{
-	RuntimeSim:  {"scenario", "svg", "json", "seed", "horizon"},
+	RuntimeSim:  {"scenario", "svg", "json", "seed", "horizon", "live"},
 	RuntimeKind: {"cluster", "keep", "jobs", "notice", "timeout"},
 	RuntimeKwok: {"kubeconfig", "context", "json", "record", "timeout"},
 }

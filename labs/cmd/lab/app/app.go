@@ -80,6 +80,9 @@ func (c Command) Run(ctx context.Context, streams cli.Streams, args []string) er
 		return cli.Usagef("name a lab: race, fix or compare")
 	}
 	name, rest := args[0], args[1:]
+	if name == "view" {
+		return view(ctx, streams, rest)
+	}
 	if v, ok := c.Verbs[name]; ok {
 		return v(ctx, streams, rest)
 	}
@@ -105,7 +108,12 @@ func (c Command) Run(ctx context.Context, streams cli.Streams, args []string) er
 		return cli.Usagef("%v", err)
 	}
 	f.Progress = streams.Err
-	res, err := c.Table.Run(ctx, lab, f.Options)
+	var res labkit.Result
+	if addr := liveAddr(f.Live); addr != "" {
+		res, err = c.runLive(ctx, streams, addr, lab, f.Options)
+	} else {
+		res, err = c.Table.Run(ctx, lab, f.Options)
+	}
 	return writeReport(streams, f, res, err)
 }
 

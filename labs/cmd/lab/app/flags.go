@@ -25,11 +25,14 @@ type flags struct {
 	Color string
 	// Width wraps the report; 0 is the terminal's width, else $COLUMNS.
 	Width int
+	// Live, when set, is the address of the live view (see [EnvLive]).
+	Live string
 }
 
 const usageHead = `usage: lab race|fix|compare [flags]
        lab cluster up|down [--cluster NAME] [--shape race|preemptible]
        lab image
+       lab view [--addr HOST:PORT] FILE
 
   race      N replicas migrate on boot with no lock: the race, from the database's side
   fix       the same app with runonce --version V -- demoapp migrate as initContainer
@@ -37,6 +40,7 @@ const usageHead = `usage: lab race|fix|compare [flags]
             with and without CREATE INDEX CONCURRENTLY
   cluster   create (up) or delete (down) the kind cluster the labs use with --runtime kind
   image     build the lab image the container runtimes run
+  view      replay a lab's --json output in the browser (recorded runs: docs/runs)
 `
 
 const usageTail = `$LABS_RUNTIME and $LABS_POSTGRES set the defaults of --runtime and --postgres.
@@ -95,6 +99,7 @@ func (c Command) newFlagSet(f *flags) *flag.FlagSet {
 	fs.DurationVar(&f.Timeout, "timeout", engine.DefaultTimeout, "end a deployment that has not settled after this long")
 	fs.DurationVar(&f.HangAfter, "hang-after", engine.DefaultHangAfter, "call a CREATE INDEX CONCURRENTLY waiting this long on other transactions a hang")
 	fs.StringVar(&f.JSONFile, "json", "", "also write the result as JSON to this file (- for stdout)")
+	fs.StringVar(&f.Live, "live", "", "show the run live in a browser, served on this address (127.0.0.1:0: any free port; the URL is printed; default $"+EnvLive+", where 1 means 127.0.0.1:0)")
 	fs.StringVar(&f.SVGFile, "svg", "", "also write the result as an SVG chart to this file: the per-replica timeline, or compare's bars")
 	fs.Func("runtime", "where replicas run (default $"+labkit.EnvRuntime+", else "+string(labkit.Process)+"): see runtimes above",
 		func(s string) error { f.Runtime = labkit.RuntimeName(s); return nil })

@@ -53,7 +53,9 @@ var heavy = []string{"k8s.io/", "sigs.k8s.io/", "github.com/docker/", "github.co
 	"github.com/testcontainers/", "github.com/google/go-containerregistry",
 	"github.com/bloglabs/posts/labs/runtimes/docker", "github.com/bloglabs/posts/labs/runtimes/kind",
 	"github.com/bloglabs/posts/labs/runtimes/kubernetes", "github.com/bloglabs/posts/labs/postgres/container",
-	"github.com/bloglabs/posts/labs/appimage", "github.com/bloglabs/posts/labs/labkit/full"}
+	"github.com/bloglabs/posts/labs/appimage", "github.com/bloglabs/posts/labs/labkit/full",
+	// The live view's browser tests drive Chromium; the view itself is stdlib.
+	"github.com/chromedp/"}
 
 // The labs' side of the light build: from labs/cmd/lab, through every
 // package of the labs, nothing heavy is imported. (What tools/doctor

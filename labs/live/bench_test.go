@@ -1,0 +1,101 @@
+package live_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bloglabs/posts/labs/engine"
+	"github.com/bloglabs/posts/labs/live"
+	"github.com/bloglabs/posts/labs/report"
+)
+
+var synthetic = flag.Bool("synthetic", false, "BenchmarkEventToScreen: feed the page a made-up 50-replica run (700 events over 7 s) instead of a real lab, to tell the view's own latency from a loaded machine's")
+
+// syntheticRun feeds a page 50 replicas' events, 14 each, 10 ms apart,
+// and returns the latencies it measured (from the event, from the server).
+func syntheticRun(b *testing.B, ctx context.Context) ([]float64, []float64) {
+	s, err := live.Live("127.0.0.1:0", "race")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL())); err != nil {
+		b.Fatal(err)
+	}
+	names := make([]string, 50)
+	for i := range names {
+		names[i] = fmt.Sprintf("demo-%d", i)
+	}
+	t0 := time.Now()
+	s.Observe(engine.Update{Kind: engine.Deploying, Time: t0, Names: names, Deployment: &report.Result{Backfill: 1.5}})
+	s.Observe(engine.Update{Kind: engine.Released, Time: t0})
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.lane').length === 50`)); err != nil {
+		b.Fatal(err)
+	}
+	for k := range 14 {
+		for i := range 50 {
+			time.Sleep(10 * time.Millisecond)
+			now := time.Now()
+			s.Observe(engine.Update{Kind: engine.ReplicaEvent, Time: now, Replica: i, Index: k,
+				Event: &report.Event{At: now.Sub(t0).Seconds(), Kind: "crashed", Detail: "migration 4: relation already exists"}})
+		}
+	}
+	s.End(&report.Result{Lab: "race", Verdict: "made up"}, nil)
+	waitEnded(b, ctx)
+	lat, err := chromedp.Run(ctx, chromedp.Evaluate[[2][]float64](`[window.liveStats.latencies, window.liveStats.fromSent]`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return lat[0], lat[1]
+}
+
+// BenchmarkEventToScreen runs a real race with 50 replicas and the page
+// open, and measures in the browser how long each event took from the
+// runtime seeing it to the page drawing it (the animation frame after the
+// lane was updated): p50 and p95, in milliseconds. The goal is p95 <= 100.
+//
+//	go test -run '^$' -bench EventToScreen -benchtime 1x ./labs/live/
+func BenchmarkEventToScreen(b *testing.B) {
+	ctx := browser(b, 1280, 720)
+	var all, sent []float64
+	for b.Loop() {
+		if *synthetic {
+			a, s := syntheticRun(b, ctx)
+			all, sent = append(all, a...), append(sent, s...)
+			continue
+		}
+		r := startLab(b, "race", "--replicas", "50")
+		if err := chromedp.Do(ctx, chromedp.Navigate(r.url)); err != nil {
+			b.Fatal(err)
+		}
+		waitEnded(b, ctx)
+		r.wait(b)
+		lat, err := chromedp.Run(ctx, chromedp.Evaluate[[2][]float64](`[window.liveStats.latencies, window.liveStats.fromSent]`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, lat[0]...)
+		sent = append(sent, lat[1]...)
+	}
+	if len(all) == 0 {
+		b.Fatal("the page measured no event")
+	}
+	q := func(xs []float64, p float64) float64 {
+		slices.Sort(xs)
+		return xs[int(p*float64(len(xs)-1))]
+	}
+	b.ReportMetric(q(all, 0.50), "ms-p50")
+	b.ReportMetric(q(all, 0.95), "ms-p95")
+	b.ReportMetric(q(all, 1), "ms-max")
+	// The page's own share: from the server publishing the event.
+	b.ReportMetric(q(sent, 0.95), "ms-p95-from-server")
+	b.ReportMetric(float64(len(all)), "events")
+	b.Logf("event-to-screen over %d events: p50 %.1f ms, p95 %.1f ms, max %.1f ms; from the server's publish: p50 %.1f ms, p95 %.1f ms",
+		len(all), q(all, 0.5), q(all, 0.95), q(all, 1), q(sent, 0.5), q(sent, 0.95))
+}
