@@ -1,15 +1,21 @@
 package fullbuild_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/internal/repo"
 	"github.com/bloglabs/posts/labs/labkit/fullbuild"
+	"github.com/bloglabs/posts/tools/doctor"
 )
 
 // Outside a clone (and $REPO unset) there is nothing to build the full
@@ -43,5 +49,44 @@ func TestExitStatusError(t *testing.T) {
 	err := error(&fullbuild.ExitStatusError{Name: "lab", Code: 3})
 	if got, want := err.Error(), "the lab command's full build exited with status 3"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// prepare and the doctor (tools, which cannot import the labs) name the
+// tag and the commands that have a full build: the same as here, so that
+// prepare --scope all warms the builds the light commands hand over to.
+func TestDoctorKnowsTheFullBuilds(t *testing.T) {
+	t.Parallel()
+	if fullbuild.Tag != doctor.FullTag {
+		t.Errorf("fullbuild.Tag %q, doctor.FullTag %q: want the same", fullbuild.Tag, doctor.FullTag)
+	}
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !strings.HasSuffix(p, ".go") {
+			if d != nil && d.IsDir() && p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "out" || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil || !bytes.HasPrefix(src, []byte("//go:build "+fullbuild.Tag+"\n")) {
+			return err
+		}
+		// The command is the folder above its app package.
+		rel, err := filepath.Rel(root, filepath.Dir(filepath.Dir(p)))
+		got = append(got, "./"+filepath.ToSlash(rel))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(doctor.FullCommands))
+	if !slices.Equal(slices.Compact(got), want) {
+		t.Errorf("the commands with files under //go:build %s are %q; doctor.FullCommands %q", fullbuild.Tag, got, want)
 	}
 }
