@@ -11,5 +11,6 @@
 // row. [Light] holds the rows that need neither Docker nor a cluster
 // (process; embedded, dsn), so that a program built on it links none of
 // their libraries; labs/labkit/full adds the rest (docker, kind, kubernetes;
-// testcontainers).
+// testcontainers), and labs/labkit/fullbuild hands a run from a command
+// built without them to its build with them.
 package labkit

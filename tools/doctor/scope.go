@@ -12,14 +12,17 @@ type Scope string
 
 const (
 	// ScopeWorkshop is what the workshop's exercises and the lab targets
-	// build from: the lab, demoapp, runonce, pgtemp and cisim commands, the
-	// doctor and prepare commands, mage and the magefile. It leaves out the
-	// repository's tests, the local Kubernetes control plane and kwok
-	// (cluster:local, lab:preemptible-live) and the linters (lint).
+	// build from: the lab, demoapp, runonce, pgtemp and cisim commands as
+	// `go run` builds them (the race labs' process runtime, the
+	// simulator), the doctor and prepare commands, mage and the magefile.
+	// It leaves out the commands' full builds (build tag labsfull: Docker,
+	// kind, the Kubernetes clients), the images, the local Kubernetes
+	// control plane, the repository's tests and the linters.
 	ScopeWorkshop Scope = "workshop"
 	// ScopeAll is everything: every package and test on this system, the
-	// tools pinned in go.mod (mage, staticcheck) and the nested modules
-	// under tools/ that build the local control plane.
+	// full builds, the tools pinned in go.mod (mage, staticcheck), the
+	// nested modules under tools/ that build the local control plane, and
+	// the images where Docker runs.
 	ScopeAll Scope = "all"
 )
 
@@ -58,6 +61,14 @@ var WorkshopCommands = []string{
 	"./tools/cmd/doctor", "./tools/cmd/prepare",
 }
 
+// FullTag is the build tag of the lab and cisim commands' full builds
+// (labs/labkit/fullbuild.Tag), which a run hands over to when it names
+// Docker, kind or a cluster; [FullCommands] are those commands.
+const FullTag = "labsfull"
+
+// FullCommands are the commands with a full build (-tags [FullTag]).
+var FullCommands = []string{"./labs/cmd/lab", "./ci-preemptible/cmd/cisim"}
+
 // mageTool is the module `go tool mage` runs; the workshop needs it, and no
 // other tool.
 const mageTool = "github.com/magefile/mage"
@@ -67,7 +78,7 @@ const mageTool = "github.com/magefile/mage"
 // online to fetch the modules, the doctor offline to check for them.
 func (s Scope) Loads() [][]string {
 	if s == ScopeAll {
-		return [][]string{{"-test", "./..."}, {"tool"}}
+		return [][]string{{"-test", "./..."}, append([]string{"-tags=" + FullTag}, FullCommands...), {"tool"}}
 	}
 	return [][]string{append([]string{}, WorkshopCommands...), {mageTool}, {"-tags=mage", "magefile.go"}}
 }
@@ -77,6 +88,8 @@ func (s Scope) LeavesOut() string {
 	if s == ScopeAll {
 		return "nothing"
 	}
-	return "the repository's tests, lint (staticcheck), and the local Kubernetes control plane " +
-		"(cluster:local, lab:preemptible-live); prepare --scope all fetches them"
+	return "the full builds of lab and cisim (Docker, kind, Kubernetes clients: lab --runtime docker|kind|kubernetes, " +
+		"--postgres testcontainers, the images; cisim --runtime kwok|kind, exercise 07's kind step), " +
+		"the local Kubernetes control plane (cluster:local, lab:preemptibleLive), the repository's tests and lint (staticcheck); " +
+		"prepare --scope all fetches them"
 }

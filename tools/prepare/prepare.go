@@ -30,14 +30,16 @@ the commands, and where Docker runs the Postgres and lab images), then runs
 the doctor. After it the labs run with GOPROXY=off and no network.
 
 scopes: workshop (default) fetches and builds what the exercises and the
-        lab targets use; all also fetches the tests' and the linters'
-        modules and the local Kubernetes control plane's sources.
-        $PREPARE_SCOPE chooses when --scope is not given.`
+        lab targets use: the commands as go run builds them (process
+        runtime, simulator); all also fetches and builds their full builds
+        (Docker, kind, Kubernetes clients) and the images, the tests' and
+        the linters' modules and the local Kubernetes control plane's
+        sources. $PREPARE_SCOPE chooses when --scope is not given.`
 
 // Run is the prepare command.
 func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	fs := cli.NewFlagSet("prepare", usage)
-	noDocker := fs.Bool("no-docker", false, "skip the images even when a Docker engine answers")
+	noDocker := fs.Bool("no-docker", false, "skip the images (scope all) even when a Docker engine answers")
 	scopeFlag := fs.String("scope", "", "workshop or all (default $PREPARE_SCOPE, else workshop)")
 	if err := cli.Parse(fs, args, streams); err != nil {
 		return err
@@ -64,7 +66,10 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	if err := p.step("build the commands (warms the build cache)", func() error { return buildCommands(ctx, root, scope) }); err != nil {
 		return err
 	}
-	if !*noDocker {
+	switch {
+	case scope != doctor.ScopeAll:
+		fmt.Fprintf(p.w, "prepare: no images: no exercise needs them (--scope all builds them where Docker runs)\n")
+	case !*noDocker:
 		prepareImages(ctx, p, root)
 	}
 	r := doctor.Examine(ctx, doctor.Options{Scope: scope})
@@ -160,11 +165,16 @@ func buildCommands(ctx context.Context, root string, scope doctor.Scope) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cmds := doctor.WorkshopCommands
-	if scope == doctor.ScopeAll {
-		cmds = Commands
+	out := tmp + string(filepath.Separator)
+	if scope != doctor.ScopeAll {
+		return goCmd(ctx, root, append([]string{"build", "-o", out}, doctor.WorkshopCommands...)...)
 	}
-	return goCmd(ctx, root, append([]string{"build", "-o", tmp + string(filepath.Separator)}, cmds...)...)
+	if err := goCmd(ctx, root, append([]string{"build", "-o", out}, Commands...)...); err != nil {
+		return err
+	}
+	// The full builds, which the light commands hand a run to: go build
+	// caches their packages for that build.
+	return goCmd(ctx, root, append([]string{"build", "-tags", doctor.FullTag, "-o", filepath.Join(tmp, "full") + string(filepath.Separator)}, doctor.FullCommands...)...)
 }
 
 // prepareImages gets the images where Docker answers, through the docker

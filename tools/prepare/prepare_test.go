@@ -84,12 +84,33 @@ func TestWorkshopScopeFetchesWhatDoctorAsks(t *testing.T) {
 	}
 	zips, n := zipStats(t, cache)
 	t.Logf("the workshop scope fetched %d modules, %.1f MiB of zips", n, float64(zips)/(1<<20))
+	for _, m := range fullOnlyModules {
+		if zipped(t, cache, m) {
+			t.Errorf("the workshop scope fetched %s, which only the full builds (Docker, kind, Kubernetes clients) need", m)
+		}
+	}
 	r := doctor.Examine(ctx, doctor.Options{Checks: []doctor.Check{doctor.CheckModules}, Scope: doctor.ScopeWorkshop})
 	if !r.Ready {
 		var b strings.Builder
 		_ = r.Write(&b)
 		t.Errorf("after prepare's workshop fetch, the doctor says:\n%s", b.String())
 	}
+}
+
+// fullOnlyModules are modules only the commands' full builds and the
+// control plane link, and that the workshop scope must not fetch
+// (troubleshooting.md's table says what it fetches instead).
+var fullOnlyModules = []string{"sigs.k8s.io/kind", "github.com/testcontainers/testcontainers-go",
+	"github.com/moby/moby/client", "go.opentelemetry.io/otel", "github.com/klauspost/compress"}
+
+// zipped says whether the module cache holds a zip of a version of mod.
+func zipped(t *testing.T, cache, mod string) bool {
+	t.Helper()
+	zips, err := filepath.Glob(filepath.Join(cache, "cache", "download", filepath.FromSlash(mod), "@v", "*.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(zips) > 0
 }
 
 func goEnv(tb testing.TB, name string) string {

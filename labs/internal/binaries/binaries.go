@@ -22,9 +22,6 @@ type Program struct {
 var (
 	Demoapp = Program{Name: "demoapp", Dir: "labs/cmd/demoapp"}
 	Runonce = Program{Name: "runonce", Dir: "runonce/cmd/runonce"}
-	// Lab is the lab command itself, which builds its full self with
-	// Target.Tags labsfull when a run needs Docker or a cluster.
-	Lab = Program{Name: "lab", Dir: "labs/cmd/lab"}
 )
 
 // DefaultDir is where labs keep their binaries: a folder in the user's

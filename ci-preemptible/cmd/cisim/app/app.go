@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"slices"
-	"sync"
 	"time"
 
-	tclog "github.com/testcontainers/testcontainers-go/log"
-
-	"github.com/bloglabs/posts/ci-preemptible/kindlab"
-	"github.com/bloglabs/posts/ci-preemptible/kwoklab"
 	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/cli"
+	"github.com/bloglabs/posts/labs/labkit/fullbuild"
 )
 
 // ExitInterrupted is the exit status when the run was interrupted (Ctrl-C):
@@ -22,12 +20,26 @@ const ExitInterrupted = 130
 
 // ExitCode maps Run's error to the process exit status: 0 for success and
 // --help, 64 for a usage error, 130 when interrupted, 1 otherwise (among
-// them kind's refusal to run on this machine, kind.ErrHost).
+// them kind's refusal to run on this machine, kind.ErrHost); the full
+// build's own status when it ran ([*fullbuild.ExitStatusError]).
 func ExitCode(err error) int {
-	if errors.Is(err, context.Canceled) {
+	var st *fullbuild.ExitStatusError
+	switch {
+	case errors.As(err, &st):
+		return st.Code
+	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	}
 	return cli.ExitCode(err, 1)
+}
+
+// Report prints err as main does, in one line, unless the full build ran
+// and has said it already.
+func Report(w io.Writer, err error) {
+	var st *fullbuild.ExitStatusError
+	if !errors.As(err, &st) {
+		cli.Report(w, "cisim", err)
+	}
 }
 
 const usage = `cisim simulates CI jobs on Kubernetes node pools (see docs/labs/preemptible.md).
@@ -57,26 +69,69 @@ const (
 	RuntimeKwok = "kwok"
 )
 
+// DefaultCluster is --cluster's default: kindlab.DefaultCluster, which
+// this build does not link (a test keeps the two equal).
+const DefaultCluster = "preemptible-lab"
+
+// LiveOptions are the live labs' flags as the command line gives them, in
+// a type of this package's own so that the default build links neither
+// kindlab nor kwoklab: the full build turns them into kindlab.Options or
+// kwoklab.Options.
+type LiveOptions struct {
+	// kwok: --kubeconfig, --context, --json, --record.
+	Kubeconfig, Context, JSON, Record string
+	// kind: --cluster, --keep, --jobs, --notice.
+	Cluster string
+	Keep    bool
+	Jobs    int
+	Notice  time.Duration
+	// Timeout is --timeout, for both.
+	Timeout time.Duration
+	// Progress is the command's stderr.
+	Progress io.Writer
+}
+
+// LiveLab runs the lab on a cluster, its table on out: kwoklab.Run or
+// kindlab.Run over o.
+type LiveLab = func(ctx context.Context, out io.Writer, o LiveOptions) error
+
+// Command is cisim over the live labs it links.
+type Command struct {
+	// Live are the live labs by --runtime (kwok, kind): the full build's.
+	Live map[string]LiveLab
+	// Full, when set, runs the same arguments in the full build: called
+	// when they name a runtime Live lacks.
+	Full func(ctx context.Context, streams cli.Streams, args []string) error
+}
+
+// fullBuild is this command with -tags labsfull.
+var fullBuild = fullbuild.Command{Name: "cisim", Dir: "ci-preemptible/cmd/cisim",
+	Adds: "the live labs: client-go and the local control plane for kwok, kind's Go API and Docker for kind"}
+
+// Light is the command as `go run ./ci-preemptible/cmd/cisim` builds it:
+// the simulator, and the full build for --runtime kwok and kind.
+func Light() Command { return Command{Full: fullBuild.Run} }
+
 // config is the parsed command line.
 type config struct {
 	lab     bool
 	runtime string
 	sim     simlab.Options
-	kind    kindlab.Options
-	kwok    kwoklab.Options
+	live    LiveOptions
 	set     map[string]bool // flags given
-	live    string          // the live view's address (sim)
+	view    string          // the live view's address (sim)
 }
 
-// The live labs, replaced by tests that check the command line alone.
-var (
-	runKind = kindlab.Run
-	runKwok = kwoklab.Run
-)
-
-// Run is the cisim command line: args without the program name. Results go
-// to streams.Out, progress and diagnostics to streams.Err.
+// Run is the cisim command line as this build has it ([Light] by default;
+// with the live labs under the build tag labsfull): args without the
+// program name. Results go to streams.Out, progress and diagnostics to
+// streams.Err.
 func Run(ctx context.Context, streams cli.Streams, args []string) error {
+	return built().Run(ctx, streams, args)
+}
+
+// Run is the cisim command line: args without the program name.
+func (c Command) Run(ctx context.Context, streams cli.Streams, args []string) error {
 	if len(args) > 0 && args[0] == "list" {
 		if len(args) > 1 {
 			return cli.Usagef("list takes no arguments")
@@ -87,20 +142,10 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch cfg.runtime {
-	case RuntimeKind:
-		cfg.kind.Progress = streams.Err
-		// The host check reaches Docker through testcontainers, whose
-		// banner would bury the answer.
-		quietOnce.Do(func() { tclog.SetDefault(tclog.NewNoopLogger()) })
-		return runKind(ctx, streams.Out, cfg.kind)
-	case RuntimeKwok:
-		cfg.kwok.Progress = streams.Err
-		return runKwok(ctx, streams.Out, cfg.kwok)
-	default:
+	if cfg.runtime == RuntimeSim {
 		var err error
-		if cfg.live != "" {
-			err = simulateLive(ctx, streams, cfg.sim, cfg.live)
+		if cfg.view != "" {
+			err = simulateLive(ctx, streams, cfg.sim, cfg.view)
 		} else {
 			err = simlab.Simulate(ctx, streams.Out, cfg.sim)
 		}
@@ -109,9 +154,15 @@ func Run(ctx context.Context, streams cli.Streams, args []string) error {
 		}
 		return err
 	}
+	if live, ok := c.Live[cfg.runtime]; ok {
+		cfg.live.Progress = streams.Err
+		return live(ctx, streams.Out, cfg.live)
+	}
+	if c.Full != nil {
+		return c.Full(ctx, streams, args)
+	}
+	return fmt.Errorf("--runtime %s: this build of cisim has no live labs", cfg.runtime)
 }
-
-var quietOnce sync.Once
 
 // parse reads the flags into a config and checks that they go together.
 func parse(args []string, streams cli.Streams) (*config, error) {
@@ -143,16 +194,16 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.sim.SVG, "svg", "", "write the chart to `FILE` (SVG)")
 	fs.StringVar(&cfg.sim.JSON, "json", "", "write the results to `FILE` (JSON; durations in nanoseconds)")
 	fs.Uint64Var(&cfg.sim.Seed, "seed", 0, "override the scenarios' seed")
-	fs.StringVar(&cfg.live, "live", "", "sim: then show the result in a browser, served on `ADDR` (127.0.0.1:0: any free port) until Ctrl-C")
+	fs.StringVar(&cfg.view, "live", "", "sim: then show the result in a browser, served on `ADDR` (127.0.0.1:0: any free port) until Ctrl-C")
 	fs.DurationVar(&cfg.sim.Horizon, "horizon", 0, "override the scenarios' horizon (e.g. 168h)")
-	fs.StringVar(&cfg.kwok.Kubeconfig, "kubeconfig", "", "kwok: the cluster's kubeconfig `FILE` (its nodes must be managed by kwok); none starts a local control plane")
-	fs.StringVar(&cfg.kwok.Record, "record", "", "kwok: write each variant's pods and nodes as the API server returns them into `DIR` (test fixtures)")
-	fs.StringVar(&cfg.kwok.Context, "context", "", "kwok: the kubeconfig's context `NAME` (default: its current context)")
-	fs.StringVar(&cfg.kind.Cluster, "cluster", kindlab.DefaultCluster, "kind: the cluster's `NAME` (reused if it exists, else created)")
-	fs.BoolVar(&cfg.kind.Keep, "keep", false, "kind: keep a cluster the lab created")
-	fs.IntVar(&cfg.kind.Jobs, "jobs", 2, "kind: job pods with selector and toleration (each requests 1.1 CPU, 2.1 GiB)")
-	fs.DurationVar(&cfg.kind.Notice, "notice", 5*time.Second, "kind: the preemption notice, docker stop's grace (GCE gives 30s)")
-	fs.DurationVar(&cfg.kind.Timeout, "timeout", 3*time.Minute, "kind, kwok: bound on each wait (nodes, pods, a variant's run)")
+	fs.StringVar(&cfg.live.Kubeconfig, "kubeconfig", "", "kwok: the cluster's kubeconfig `FILE` (its nodes must be managed by kwok); none starts a local control plane")
+	fs.StringVar(&cfg.live.Record, "record", "", "kwok: write each variant's pods and nodes as the API server returns them into `DIR` (test fixtures)")
+	fs.StringVar(&cfg.live.Context, "context", "", "kwok: the kubeconfig's context `NAME` (default: its current context)")
+	fs.StringVar(&cfg.live.Cluster, "cluster", DefaultCluster, "kind: the cluster's `NAME` (reused if it exists, else created)")
+	fs.BoolVar(&cfg.live.Keep, "keep", false, "kind: keep a cluster the lab created")
+	fs.IntVar(&cfg.live.Jobs, "jobs", 2, "kind: job pods with selector and toleration (each requests 1.1 CPU, 2.1 GiB)")
+	fs.DurationVar(&cfg.live.Notice, "notice", 5*time.Second, "kind: the preemption notice, docker stop's grace (GCE gives 30s)")
+	fs.DurationVar(&cfg.live.Timeout, "timeout", 3*time.Minute, "kind, kwok: bound on each wait (nodes, pods, a variant's run)")
 	return fs
 }
 
@@ -175,12 +226,11 @@ func (cfg *config) check() error {
 	}
 	switch cfg.runtime {
 	case RuntimeKind:
-		if cfg.kind.Jobs < 1 {
-			return cli.Usagef("--jobs %d: want at least 1", cfg.kind.Jobs)
+		if cfg.live.Jobs < 1 {
+			return cli.Usagef("--jobs %d: want at least 1", cfg.live.Jobs)
 		}
 	case RuntimeKwok:
-		cfg.kwok.JSON = cfg.sim.JSON
-		cfg.kwok.Timeout = cfg.kind.Timeout
+		cfg.live.JSON = cfg.sim.JSON
 	case RuntimeSim:
 		if cfg.lab && len(cfg.sim.Scenarios) > 0 {
 			return cli.Usagef("lab runs the blog post's scenarios; drop --scenario or drop lab")
