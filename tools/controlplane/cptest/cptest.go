@@ -198,12 +198,7 @@ func RealNode(t testing.TB, opts controlplane.Options) *controlplane.Cluster {
 	if opts.Binaries == nil {
 		opts.Binaries = Binaries(t)
 	}
-	if err := controlplane.CheckRealNode(opts.Binaries); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("cptest: %v (CI=true: .ci/run installs what a real node needs)", err)
-		}
-		t.Skipf("cptest: %v", err)
-	}
+	NeedRealNode(t, opts.Binaries)
 	if opts.Logger == nil {
 		opts.Logger = logger()
 	}
@@ -226,5 +221,18 @@ func RealNode(t testing.TB, opts controlplane.Options) *controlplane.Cluster {
 			}
 		})
 		return c
+	}
+}
+
+// NeedRealNode skips the test where the host cannot run a real node with
+// the binaries b ([controlplane.CheckRealNode]), saying why — except under
+// CI=true, where that fails.
+func NeedRealNode(t testing.TB, b *controlplane.Binaries) {
+	t.Helper()
+	if err := controlplane.CheckRealNode(b); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cptest: %v (CI=true: .ci/run installs what a real node needs)", err)
+		}
+		t.Skipf("cptest: %v", err)
 	}
 }
