@@ -92,6 +92,8 @@ func (s hostSnapshot) diff(t *testing.T, after hostSnapshot) {
 // sysctls, iptables chains (v4 and v6), mounts, kubepods cgroups, devices.
 func TestRealNodeRunsAPodAndLeavesTheHostAsItWas(t *testing.T) {
 	bins := cptest.Binaries(t)
+	cptest.NeedRealNode(t, bins)
+	cptest.HoldHost(t)
 	before := snapshot(t)
 	c := cptest.RealNode(t, controlplane.Options{Binaries: bins, Nodes: controlplane.LabNodes()})
 	cs := cptest.Client(t, c)
@@ -165,6 +167,7 @@ func TestACrashedClusterLocalDoesNotBreakTheNext(t *testing.T) {
 	}
 	bins := cptest.Binaries(t)
 	cptest.NeedRealNode(t, bins)
+	cptest.HoldHost(t)
 	before := snapshot(t)
 	serveThenKill(t)
 	left := snapshot(t)
