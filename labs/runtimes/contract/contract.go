@@ -22,11 +22,6 @@ type Target struct {
 	StartsAtRelease bool
 	// Timeout bounds each scenario. Defaults to 2 minutes.
 	Timeout time.Duration
-	// BackendHost is the address the scenarios' own servers listen on.
-	// Defaults to 127.0.0.1, which the runtime must route its replicas to
-	// (docker relays it); a cluster's pods need an address of this
-	// machine they reach (a real node's bridge).
-	BackendHost string
 }
 
 // Config is what a scenario asks of the runtime.
@@ -34,8 +29,9 @@ type Config struct {
 	// MaxRestarts: a pod restarted this often gives up. Always at least 1.
 	MaxRestarts int
 	// Backends are the servers the replicas connect to: the scenario's own,
-	// on this machine (Target.BackendHost), which the runtime must route
-	// them to.
+	// on this machine's loopback, as the lab's Postgres often is. The
+	// runtime must route the replicas to them (docker and a local
+	// Kubernetes node relay them).
 	Backends []runtimes.Backend
 }
 
@@ -61,9 +57,6 @@ func Scenarios() []Scenario {
 func Run(t *testing.T, target Target) {
 	if target.Timeout <= 0 {
 		target.Timeout = 2 * time.Minute
-	}
-	if target.BackendHost == "" {
-		target.BackendHost = "127.0.0.1"
 	}
 	for _, sc := range Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {

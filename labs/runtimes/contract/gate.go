@@ -20,9 +20,9 @@ type gate struct {
 	hits map[string]int
 }
 
-func newGate(t *testing.T, host string, closed int) *gate {
+func newGate(t *testing.T, closed int) *gate {
 	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,10 +110,10 @@ func crashLoopThenGiveUp(t *testing.T, target Target) {
 
 // An init container that fails while what it waits for is not up is
 // restarted until it succeeds; then the main container starts and becomes
-// ready. The gate it waits for is on this machine (Target.BackendHost):
-// the runtime routes the replicas to it, as to the lab's Postgres.
+// ready. The gate it waits for is on this machine's loopback: the runtime
+// routes the replicas to it, as to the lab's Postgres.
 func initRestartsThenReady(t *testing.T, target Target) {
-	g := newGate(t, target.BackendHost, 2)
+	g := newGate(t, 2)
 	d := spec.Deployment{Name: "initwait", Replicas: 2, Container: server(),
 		InitContainers: []spec.Container{{Name: "wait", Command: []string{Actor, "await"},
 			Env: []spec.EnvVar{{Name: "AWAIT_URL", Value: "http://" + g.addr + "/$(POD_NAME)"}}}}}

@@ -155,10 +155,11 @@ func TestOnControlPlane(t *testing.T) {
 	})
 
 	// The runtime contract (labs/runtimes/contract). This control plane's
-	// one node is kwok's: only the scenarios that need no program run.
+	// one node is kwok's: only the scenarios that need no program run
+	// (TestContractOnARealNode runs them all).
 	t.Run("Contract", func(t *testing.T) {
 		t.Parallel()
-		contract.Run(t, contractTarget(t, cs, ""))
+		contract.Run(t, contractTarget(t, cs))
 	})
 }
 

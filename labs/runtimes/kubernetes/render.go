@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -150,11 +151,17 @@ func container(c spec.Container, init bool, o RenderOptions, secret *corev1.Secr
 }
 
 // env is c's environment: POD_NAME from the downward API first (runonce's
-// holder), then the spec's variables, those with a password from secret.
+// holder), PORT the spec's own as on every runtime (a program that listens
+// on $PORT, like the contract's actor, is otherwise on a random port the
+// readiness probe never finds), then the spec's variables, those with a
+// password from secret.
 func env(c spec.Container, secret *corev1.Secret) []corev1.EnvVar {
 	out := []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
 		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"},
 	}}}
+	if c.Port != 0 {
+		out = append(out, corev1.EnvVar{Name: "PORT", Value: strconv.Itoa(c.Port)})
+	}
 	for _, v := range c.Env {
 		if v.Name == "POD_NAME" {
 			continue

@@ -191,19 +191,16 @@ func logger() *slog.Logger {
 // RealNode starts a control plane of the test's own with a real node
 // (controlplane.Options.RealNode) and closes it at the end of the test. It
 // skips where the host cannot run a real node, saying why — except under
-// CI=true, where that fails — and waits (up to 10 minutes) while another
-// test package's real node holds the host.
+// CI=true, where that fails — and holds the host for the test ([HoldHost]):
+// it waits (up to 10 minutes) while another test's real node, or a
+// cluster:local's, holds it.
 func RealNode(t testing.TB, opts controlplane.Options) *controlplane.Cluster {
 	t.Helper()
 	if opts.Binaries == nil {
 		opts.Binaries = Binaries(t)
 	}
-	if err := controlplane.CheckRealNode(opts.Binaries); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("cptest: %v (CI=true: .ci/run installs what a real node needs)", err)
-		}
-		t.Skipf("cptest: %v", err)
-	}
+	NeedRealNode(t, opts.Binaries)
+	HoldHost(t)
 	if opts.Logger == nil {
 		opts.Logger = logger()
 	}
@@ -226,5 +223,18 @@ func RealNode(t testing.TB, opts controlplane.Options) *controlplane.Cluster {
 			}
 		})
 		return c
+	}
+}
+
+// NeedRealNode skips the test where the host cannot run a real node with
+// the binaries b ([controlplane.CheckRealNode]), saying why — except under
+// CI=true, where that fails.
+func NeedRealNode(t testing.TB, b *controlplane.Binaries) {
+	t.Helper()
+	if err := controlplane.CheckRealNode(b); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("cptest: %v (CI=true: .ci/run installs what a real node needs)", err)
+		}
+		t.Skipf("cptest: %v", err)
 	}
 }
