@@ -59,6 +59,8 @@ var WorkshopCommands = []string{
 	"./labs/cmd/lab", "./labs/cmd/demoapp", "./runonce/cmd/runonce",
 	"./tools/cmd/pgtemp", "./ci-preemptible/cmd/cisim",
 	"./tools/cmd/doctor", "./tools/cmd/prepare",
+	// The room tools (workshop:check, run, reset), for an attendee offline.
+	"./tools/cmd/workshop",
 }
 
 // FullTag is the build tag of the lab and cisim commands' full builds
