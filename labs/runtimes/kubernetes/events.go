@@ -56,6 +56,12 @@ func NewPodTracker(index int, maxRestarts int) *PodTracker {
 // Kubernetes' own times have whole seconds only).
 func (t *PodTracker) Update(p *corev1.Pod, now time.Time) []runtimes.Event {
 	t.pod.Name = p.Name
+	if t.gaveUp {
+		// The other runtimes stop a pod that gave up; the kubelet restarts
+		// it after its back-off until the lab deletes the Deployment. What
+		// it does then is not the replica's story.
+		return nil
+	}
 	var out []runtimes.Event
 	emit := func(e runtimes.Event) {
 		e.Time = now
@@ -85,7 +91,10 @@ func (t *PodTracker) Update(p *corev1.Pod, now time.Time) []runtimes.Event {
 			t.container(main, false, restarts, emit)
 		}
 	}
-	if main != nil && podReady(p) && t.readyAt != int(main.RestartCount) {
+	// Ready is a readiness probe's success, as on the other runtimes: a
+	// container without one is Ready in Kubernetes as soon as it runs, even
+	// one about to crash.
+	if main != nil && p.Spec.Containers[0].ReadinessProbe != nil && podReady(p) && t.readyAt != int(main.RestartCount) {
 		t.readyAt = int(main.RestartCount)
 		emit(t.pod.Event(runtimes.Ready, pods.Attempt{Container: spec.Container{Name: main.Name}, N: t.readyAt}))
 	}
