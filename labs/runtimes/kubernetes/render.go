@@ -159,7 +159,9 @@ func env(c spec.Container, secret *corev1.Secret) []corev1.EnvVar {
 	out := []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
 		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"},
 	}}}
-	if c.Port != 0 {
+	// A spec that sets PORT itself keeps its own (a second PORT would be a
+	// duplicate the API server warns about).
+	if c.Port != 0 && !slices.ContainsFunc(c.Env, func(v spec.EnvVar) bool { return v.Name == "PORT" }) {
 		out = append(out, corev1.EnvVar{Name: "PORT", Value: strconv.Itoa(c.Port)})
 	}
 	for _, v := range c.Env {
