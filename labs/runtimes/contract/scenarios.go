@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -121,9 +122,12 @@ func initRestartsThenReady(t *testing.T, target Target) {
 	rec := NewRecorder()
 	RunUntil(t, rt, d, rec, target.Timeout, func() bool { return rec.Count(runtimes.Ready) >= d.Replicas })
 
+	// The gate answers "not yet" to a pod's first two tries; on a slow
+	// runtime an attempt can come and go between them (a real kubelet's
+	// back-off, a relay still starting), so two crashes are the least.
+	want := regexp.MustCompile(`^started/wait( crashed/wait restarted/wait){2,} init-done/wait started/app ready/app$`)
 	for i := range d.Replicas {
-		want := "started/wait crashed/wait restarted/wait crashed/wait restarted/wait init-done/wait started/app ready/app"
-		if got := rec.Story(i); got != want {
+		if got := rec.Story(i); !want.MatchString(got) {
 			t.Errorf("replica %d:\n got %s\nwant %s", i, got, want)
 		}
 		for _, e := range rec.Of(i) {
