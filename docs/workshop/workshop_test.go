@@ -51,14 +51,7 @@ func TestWorkshop(t *testing.T) {
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(f, ".md"), func(t *testing.T) {
 			t.Parallel()
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			steps, err := workshop.ParseSteps(string(src))
-			if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
+			steps := readSteps(t, f)
 			if len(steps) == 0 {
 				t.Fatalf("%s has no ```sh step", f)
 			}
