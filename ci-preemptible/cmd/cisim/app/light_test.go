@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/bloglabs/posts/ci-preemptible/cmd/cisim/app"
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/internal/repo"
+	"github.com/bloglabs/posts/internal/testbuild"
 )
 
 // The default build runs the simulator itself and hands the live labs to
@@ -164,12 +164,13 @@ func runLight(t *testing.T, dir string, args ...string) (stdout, stderr string, 
 	bin := filepath.Join(t.TempDir(), "cisim")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = filepath.Join(repoRoot(t), "ci-preemptible", "cmd", "cisim")
+	build.Env = testbuild.Env()
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), repo.EnvRepo+"=")
+	cmd.Env = testbuild.Env(repo.EnvRepo + "=") // the full build it runs reuses the test run's packages
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/internal/repo"
+	"github.com/bloglabs/posts/internal/testbuild"
 	"github.com/bloglabs/posts/labs/cmd/lab/app"
 	"github.com/bloglabs/posts/labs/labkit/full"
 )
@@ -116,7 +116,9 @@ func TestLightHandsOverToFullBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	lab := filepath.Join(t.TempDir(), "lab")
-	if out, err := exec.Command("go", "build", "-o", lab, filepath.Join(root, "labs", "cmd", "lab")).CombinedOutput(); err != nil {
+	build := exec.Command("go", "build", "-o", lab, filepath.Join(root, "labs", "cmd", "lab"))
+	build.Env = testbuild.Env()
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	outside := t.TempDir()
@@ -134,7 +136,7 @@ func TestLightHandsOverToFullBuild(t *testing.T) {
 	} {
 		cmd := exec.Command(lab, tc.args...)
 		cmd.Dir = tc.dir
-		cmd.Env = append(os.Environ(), "REPO=")
+		cmd.Env = testbuild.Env("REPO=") // the full build it runs reuses the test run's packages
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
