@@ -25,7 +25,7 @@ func releasedTogether(t *testing.T, target Target) {
 	d := spec.Deployment{Name: "together", Replicas: 5, Container: server()}
 	rt := target.New(t, Config{MaxRestarts: 1})
 	rec := NewRecorder()
-	RunUntil(t, rt, d, rec, target.Timeout, func() bool { return rec.Count(runtimes.Ready) >= d.Replicas })
+	RunUntil(t, rt, d, rec, target.Timeout, readyAndServing(rec, d.Replicas, target.NoContainers == ""))
 
 	evs := rec.Events()
 	if evs[0].Kind != runtimes.Released || evs[0].Replica != -1 {
@@ -60,15 +60,32 @@ func releasedTogether(t *testing.T, target Target) {
 	}
 }
 
+// readyAndServing holds once n replicas are ready and, when serving is
+// set, have written their serving line. Ready is the probe's word and the
+// line the log's: on a real node the log stream can deliver the line after
+// the probe passed (seen under -race in CI), so a run waits for both.
+func readyAndServing(rec *Recorder, n int, serving bool) func() bool {
+	return func() bool {
+		return rec.Count(runtimes.Ready) >= n && (!serving || len(servingLines(rec)) >= n)
+	}
+}
+
+// servingLines are the replicas' "serving" lines, by replica.
+func servingLines(rec *Recorder) map[int]runtimes.Event {
+	lines := map[int]runtimes.Event{}
+	for _, e := range rec.Events() {
+		if e.Kind == runtimes.Output && strings.HasPrefix(e.Detail, "serving ") {
+			lines[e.Replica] = e
+		}
+	}
+	return lines
+}
+
 // checkServing wants each replica's "serving" line to name its pod twice.
 func checkServing(t *testing.T, rec *Recorder, replicas int) {
 	t.Helper()
-	seen := map[int]bool{}
-	for _, e := range rec.Events() {
-		if e.Kind != runtimes.Output || !strings.HasPrefix(e.Detail, "serving ") {
-			continue
-		}
-		seen[e.Replica] = true
+	seen := servingLines(rec)
+	for _, e := range seen {
 		if want := fmt.Sprintf("serving %s holder=%s", e.Pod, e.Pod); e.Detail != want {
 			t.Errorf("replica %d wrote %q, want POD_NAME and $(POD_NAME) expanded: %q", e.Replica, e.Detail, want)
 		}
@@ -120,7 +137,7 @@ func initRestartsThenReady(t *testing.T, target Target) {
 			Env: []spec.EnvVar{{Name: "AWAIT_URL", Value: "http://" + g.addr + "/$(POD_NAME)"}}}}}
 	rt := target.New(t, Config{MaxRestarts: 5, Backends: []runtimes.Backend{{Name: "gate", Addr: g.addr}}})
 	rec := NewRecorder()
-	RunUntil(t, rt, d, rec, target.Timeout, func() bool { return rec.Count(runtimes.Ready) >= d.Replicas })
+	RunUntil(t, rt, d, rec, target.Timeout, readyAndServing(rec, d.Replicas, true))
 
 	// The gate answers "not yet" to a pod's first two tries; on a slow
 	// runtime an attempt can come and go between them (a real kubelet's
