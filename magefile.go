@@ -33,7 +33,7 @@ func (Lab) Preemptible() error {
 	return goRun("./ci-preemptible/cmd/cisim", "--svg", "out/preemptible.svg")
 }
 
-// PreemptibleLive runs the same four variants live on the real scheduler, scaled to minutes: a local control plane with kwok nodes, a preemption, GitLab-style retries, compared pod by pod with the simulator; results in out/preemptible-live.json.
+// PreemptibleLive runs the same four variants live on the real scheduler, scaled to minutes: a local control plane with kwok nodes, a preemption, GitLab-style retries, compared pod by pod with the simulator; results in out/preemptible-live.json; LABS_LIVE=1 shows the nodes and the job pods landing on them live in a browser.
 func (Lab) PreemptibleLive() error {
 	return goRun("./ci-preemptible/cmd/cisim", "lab", "--runtime", "kwok", "--json", "out/preemptible-live.json")
 }

@@ -3,6 +3,8 @@ package kwoklab
 import (
 	"io"
 	"time"
+
+	"github.com/bloglabs/posts/labs/live"
 )
 
 // Options configure [Run]. The zero value starts a local control plane and
@@ -29,4 +31,12 @@ type Options struct {
 	Record string
 	// Progress receives a line per step. Defaults to discarding.
 	Progress io.Writer
+	// Observe, when set, is told what the lab sees and does as it happens
+	// (nodes joining and going, job pods created, bound, finished,
+	// preempted and retried): the live view's [live.Server.Cluster]. It is
+	// called from the lab's loop, so it must return at once.
+	Observe func(live.ClusterEvent)
+	// Results, when set, is given the variants' results at the end of
+	// [Run], before they are printed.
+	Results func([]*VariantResult)
 }

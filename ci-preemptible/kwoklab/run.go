@@ -24,6 +24,7 @@ import (
 	"github.com/bloglabs/posts/ci-preemptible/scenarios"
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 	"github.com/bloglabs/posts/internal/kube"
+	"github.com/bloglabs/posts/labs/live"
 	"github.com/bloglabs/posts/tools/controlplane"
 )
 
@@ -36,6 +37,9 @@ func (o *Options) defaults() {
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
+	}
+	if o.Observe == nil {
+		o.Observe = func(live.ClusterEvent) {}
 	}
 }
 
@@ -65,6 +69,9 @@ func Run(ctx context.Context, w io.Writer, o Options) (err error) {
 		}
 		fmt.Fprintf(o.Progress, "  %s\n", vr)
 		results = append(results, vr)
+	}
+	if o.Results != nil {
+		o.Results(results)
 	}
 	if err := Write(w, results); err != nil {
 		return err
@@ -119,7 +126,7 @@ func RunVariant(ctx context.Context, cs kubernetes.Interface, sc *sim.Scenario, 
 	r := &runner{
 		cs: cs, sc: sc, shape: shape, progress: o.Progress, every: 100 * time.Millisecond,
 		runID: strings.ToLower(rand.Text()[:8]), seq: map[string]int{}, byName: map[string]*attempt{},
-		webSeen: map[string]string{}, trace: trace,
+		webSeen: map[string]string{}, trace: trace, watch: o.Observe,
 	}
 	for i := range sc.Workloads {
 		if sc.Workloads[i].Jobs != nil {
@@ -133,6 +140,7 @@ func RunVariant(ctx context.Context, cs kubernetes.Interface, sc *sim.Scenario, 
 		r.recordDir = filepath.Join(o.Record, sc.Name)
 	}
 	defer r.cleanup(context.WithoutCancel(ctx))
+	r.tell(live.ClusterEvent{Kind: live.ClusterVariant, Detail: sc.Title})
 	if err := r.setup(ctx, o.Timeout); err != nil {
 		return nil, err
 	}
@@ -151,7 +159,9 @@ func RunVariant(ctx context.Context, cs kubernetes.Interface, sc *sim.Scenario, 
 	if err != nil {
 		return nil, fmt.Errorf("kwok lab: simulate %s: %w", sc.Name, err)
 	}
-	return r.result(simRes, end), nil
+	vr := r.result(simRes, end)
+	r.tell(live.ClusterEvent{Kind: live.ClusterVariantEnd, Detail: vr.String()})
+	return vr, nil
 }
 
 // setup creates the namespace, the pools' nodes and the Deployments.
@@ -189,19 +199,13 @@ func (r *runner) cleanup(ctx context.Context) {
 // Write prints the variants: the simulator's table with a live and a
 // simulated row each, then every job pod's pool, and the agreement.
 func Write(w io.Writer, results []*VariantResult) error {
-	var rows []*sim.Result
-	for _, vr := range results {
-		s := *vr.sim
-		s.Scenario += " (sim)"
-		rows = append(rows, vr.live, &s)
-	}
 	var b bytes.Buffer
-	b.WriteString("The preemptible lab live on the real scheduler (kwok nodes), each variant next to the simulator fed the same jobs:\n\n")
-	if err := report.WriteTable(&b, rows); err != nil {
+	b.WriteString(tableTitle + ":\n\n")
+	if err := report.WriteTable(&b, tableRows(results)); err != nil {
 		return err
 	}
 	for _, vr := range results {
-		fmt.Fprintf(&b, "\n%s: agreement %.0f%% (%d job pods)\n", vr.Scenario, 100*vr.Agreement, len(vr.Pods))
+		fmt.Fprintf(&b, "\n%s\n", agreement(vr))
 		writePods(&b, vr)
 		for _, d := range vr.Disagreements {
 			if d.Live == noSuchPod {
@@ -211,6 +215,34 @@ func Write(w io.Writer, results []*VariantResult) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+const tableTitle = "The preemptible lab live on the real scheduler (kwok nodes), each variant next to the simulator fed the same jobs"
+
+// tableRows are the table's rows: each variant live, then simulated.
+func tableRows(results []*VariantResult) []*sim.Result {
+	var rows []*sim.Result
+	for _, vr := range results {
+		s := *vr.sim
+		s.Scenario += " (sim)"
+		rows = append(rows, vr.live, &s)
+	}
+	return rows
+}
+
+func agreement(vr *VariantResult) string {
+	return fmt.Sprintf("%s: agreement %.0f%% (%d job pods)", vr.Scenario, 100*vr.Agreement, len(vr.Pods))
+}
+
+// Table is the results as the live view shows them at the end: the table
+// [Write] prints, and each variant's agreement.
+func Table(results []*VariantResult) *live.Table {
+	header, rows := report.Cells(tableRows(results))
+	t := &live.Table{Title: tableTitle, Header: header, Rows: rows}
+	for _, vr := range results {
+		t.Notes = append(t.Notes, agreement(vr))
+	}
+	return t
 }
 
 func writePods(w io.Writer, vr *VariantResult) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/bloglabs/posts/ci-preemptible/sim"
 	"github.com/bloglabs/posts/internal/kube"
+	"github.com/bloglabs/posts/labs/live"
 )
 
 // attempt is one job pod as the lab's runner sees it.
@@ -79,6 +81,8 @@ type runner struct {
 	// recordDir, when set, receives the pods and nodes at the preemption
 	// notice (landed/) and at the end (end/).
 	recordDir string
+	// watch is Options.Observe, never nil.
+	watch func(live.ClusterEvent)
 
 	t0       time.Time
 	nodes    []*liveNode
@@ -95,6 +99,20 @@ type runner struct {
 }
 
 func (r *runner) now() time.Duration { return time.Since(r.t0) }
+
+// tell observes ev, at the run's time (0 before it starts).
+func (r *runner) tell(ev live.ClusterEvent) {
+	ev.Variant = r.sc.Name
+	if !r.t0.IsZero() {
+		ev.T = r.now().Seconds()
+	}
+	r.watch(ev)
+}
+
+// tellPod observes what happened to a's pod.
+func (r *runner) tellPod(kind live.ClusterKind, a *attempt, detail string) {
+	r.tell(live.ClusterEvent{Kind: kind, Pod: a.name, Job: a.job, Attempt: a.try, Node: a.node, Pool: a.pool, Detail: detail})
+}
 
 // createNodes creates every pool's fixed nodes and waits until kwok has
 // made them Ready.
@@ -134,6 +152,7 @@ func (r *runner) addNode(ctx context.Context, p *sim.Pool) (*liveNode, error) {
 	}
 	ln := &liveNode{pool: p, seq: r.seq[p.Name], name: n.Name}
 	r.nodes = append(r.nodes, ln)
+	r.tell(live.ClusterEvent{Kind: live.ClusterNode, Node: n.Name, Pool: p.Name, Tainted: len(n.Spec.Taints) > 0})
 	return ln, nil
 }
 
@@ -252,6 +271,7 @@ func (r *runner) submit(ctx context.Context, job, try int, d, now time.Duration)
 	a := &attempt{job: job, try: try, workload: r.jobs, duration: d, name: pod.Name, created: r.now(), started: -1}
 	r.attempts = append(r.attempts, a)
 	r.byName[a.name] = a
+	r.tellPod(live.ClusterPod, a, "")
 	return nil
 }
 
@@ -285,6 +305,7 @@ func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 		if err := r.cordon(ctx, n.name); err != nil {
 			return err
 		}
+		r.tell(live.ClusterEvent{Kind: live.ClusterNotice, Node: n.name, Pool: n.pool.Name})
 		r.steps = append(r.steps,
 			step{at: s.at + pr.GracePeriod.Duration, what: stepKill, node: n},
 			step{at: s.at + pr.Notice.Duration, what: stepGone, node: n})
@@ -295,6 +316,7 @@ func (r *runner) do(ctx context.Context, s step, now time.Duration) error {
 		if err := r.cs.CoreV1().Nodes().Delete(ctx, s.node.name, metav1.DeleteOptions{}); err != nil {
 			return fmt.Errorf("kwok lab: delete node %s: %w", s.node.name, err)
 		}
+		r.tell(live.ClusterEvent{Kind: live.ClusterNodeGone, Node: s.node.name, Pool: s.node.pool.Name})
 		r.steps = append(r.steps, step{at: s.at + s.node.pool.BootTime.Duration, what: stepBoot, node: s.node})
 	case stepBoot:
 		n, err := r.addNode(ctx, s.node.pool)
@@ -360,12 +382,15 @@ func (r *runner) killPods(ctx context.Context, n *liveNode, now time.Duration) e
 		a := r.byName[p.Name]
 		if a == nil {
 			r.webKill++
+			r.tell(live.ClusterEvent{Kind: live.ClusterServiceKilled, Pod: p.Name, Node: n.name, Pool: n.pool.Name})
 			continue
 		}
 		a.failed, a.preempted = true, true
 		if a.node == "" {
 			a.node, a.pool, a.started = n.name, n.pool.Name, now
+			r.tellPod(live.ClusterBound, a, "")
 		}
+		r.tellPod(live.ClusterPreempted, a, "")
 		if r.jobs.Jobs.Retry.Retries(a.try, sim.ReasonRunnerSystemFailure) {
 			if err := r.submit(ctx, a.job, a.try+1, a.duration, now); err != nil {
 				return err
@@ -462,17 +487,25 @@ func (r *runner) observe(ctx context.Context, now time.Duration) (busy bool, err
 			if in := r.jobs.IntendedPools; len(in) > 0 && !slices.Contains(in, a.pool) {
 				r.wrong++
 			}
+			r.tellPod(live.ClusterBound, a, "")
 		}
 		switch {
 		case a.failed:
 		case p.Status.Phase == corev1.PodSucceeded:
 			if !a.done {
 				a.done, a.finished = true, r.now()
+				r.tellPod(live.ClusterSucceeded, a, "")
 			}
 		case p.Status.Phase == corev1.PodFailed:
 			a.failed = true
+			r.tellPod(live.ClusterFailed, a, p.Status.Reason)
 		case p.Spec.NodeName == "":
-			a.reason = kube.SchedulerReason(p)
+			if why := kube.SchedulerReason(p); why != a.reason {
+				a.reason = why
+				if why != "" {
+					r.tellPod(live.ClusterUnschedulable, a, why)
+				}
+			}
 			// Pending with the scheduler's verdict, and nothing running
 			// that could make room: stuck, not busy.
 		default:
@@ -497,6 +530,7 @@ func (r *runner) maybeSucceed(ctx context.Context, a *attempt, p *corev1.Pod) er
 	}
 	if ok {
 		a.done, a.finished = true, r.now()
+		r.tellPod(live.ClusterSucceeded, a, "")
 	}
 	return nil
 }
@@ -520,6 +554,13 @@ func (r *runner) observeService(p *corev1.Pod) {
 	}
 	pool := r.poolOf(p.Spec.NodeName)
 	r.webSeen[p.Name] = pool
+	workload := "service"
+	for i := range r.sc.Workloads {
+		if w := &r.sc.Workloads[i]; w.Jobs == nil && strings.HasPrefix(p.Name, w.Name+"-") {
+			workload = w.Name // the Deployment's name starts its pods'
+		}
+	}
+	r.tell(live.ClusterEvent{Kind: live.ClusterService, Pod: p.Name, Node: p.Spec.NodeName, Pool: pool, Detail: workload})
 	for i := range r.sc.Workloads {
 		w := &r.sc.Workloads[i]
 		if w.Jobs == nil && len(w.IntendedPools) > 0 && !slices.Contains(w.IntendedPools, pool) {

@@ -58,7 +58,9 @@ type Message struct {
 	// Table is a result the page draws as a table (the preemptible
 	// simulator's), in the end message.
 	Table *Table `json:"table,omitempty"`
-	Error string `json:"error,omitempty"`
+	// Cluster is a cluster lab's event (TypeCluster).
+	Cluster *ClusterEvent `json:"cluster,omitempty"`
+	Error   string        `json:"error,omitempty"`
 }
 
 // fromUpdate is u as the page is sent it.

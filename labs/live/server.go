@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -23,6 +24,31 @@ var assets embed.FS
 // writeTimeout bounds one write to a browser: a stuck one ties up only its
 // own handler, and only this long.
 const writeTimeout = 10 * time.Second
+
+// EnvLive sets a lab command's --live default, so that a Mage target
+// (which takes no flags) shows its lab live: LABS_LIVE=1 go tool mage
+// lab:race.
+const EnvLive = "LABS_LIVE"
+
+// AnyPort is the address --live takes for "1" or "true": loopback, a free
+// port.
+const AnyPort = "127.0.0.1:0"
+
+// Addr is a --live flag's value as given, or from $LABS_LIVE: "" for no
+// live view, "1" and "true" for [AnyPort].
+func Addr(flag string) string {
+	v := flag
+	if v == "" {
+		v = os.Getenv(EnvLive)
+	}
+	switch v {
+	case "", "0", "false":
+		return ""
+	case "1", "true":
+		return AnyPort
+	}
+	return v
+}
 
 // Server serves the page and a run's messages on a local address.
 type Server struct {

@@ -27,7 +27,6 @@ func ShowTable(addr, lab string, t Table) (*Server, error) {
 		return nil, err
 	}
 	s.hub.Publish(Message{Type: TypeLab, Lab: lab, Mode: ModeLive})
-	s.hub.Publish(Message{Type: TypeEnd, Table: &t})
-	s.hub.Close()
+	s.EndTable(&t, nil)
 	return s, nil
 }

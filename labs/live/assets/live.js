@@ -15,6 +15,8 @@
   };
   let runs = new Map();
   let lab = '';
+  // The cluster lab's current variant (see addVariant).
+  let variant = null;
 
   function status(text, error) {
     $('status').textContent = text;
@@ -57,10 +59,14 @@
 
   function reset(m) {
     runs = new Map();
+    variant = null;
     lab = m.lab;
     $('runs').textContent = '';
     $('runs').className = lab === 'compare' ? 'compare' : 'single';
     $('end').hidden = true;
+    // The replicas' legend is for the race labs; the cluster lab shows
+    // its own with its first variant.
+    $('legend').hidden = lab === 'preemptible';
     $('title').textContent = 'lab:' + lab + (m.mode === 'replay' ? ' (recorded)' : '');
     document.title = 'lab:' + lab + ' — ' + (m.mode === 'replay' ? 'replay' : 'live');
     stats.ended = false;
@@ -265,11 +271,147 @@
     $('runs').append(panel);
   }
 
+
+  // A cluster lab (the preemptible lab on the real scheduler): a panel per
+  // variant, its nodes by pool, the job pods on them as chips that land,
+  // finish, fail with a preempted node and come back as retries.
+  const podStates = {
+    pending: 'waiting for a node', bound: 'running', succeeded: 'done', failed: 'failed',
+    preempted: 'failed with its node', unschedulable: 'unschedulable',
+  };
+  function addVariant(c) {
+    $('legend').hidden = true;
+    $('cluster-legend').hidden = false;
+    if (variant) variant.el.classList.remove('current');
+    const panel = el('section', 'panel cluster current');
+    panel.dataset.variant = c.variant;
+    panel.append(el('h2', '', c.variant + ': ' + c.detail));
+    const counts = el('p', 'counts', '');
+    const pools = el('div', 'pools');
+    const waiting = el('div', 'pool waiting');
+    waiting.append(el('h3', '', 'waiting for a node'));
+    const waitingPods = el('div', 'pods');
+    waiting.append(waitingPods);
+    const outcome = el('p', 'outcome', '');
+    panel.append(counts, pools, waiting, outcome);
+    $('runs').append(panel);
+    variant = { name: c.variant, el: panel, counts, pools, waitingPods, outcome, poolEls: new Map(), nodes: new Map(), pods: new Map(), services: new Map() };
+    showCounts();
+  }
+  function poolEl(name, tainted) {
+    let p = variant.poolEls.get(name);
+    if (!p) {
+      const box = el('div', 'pool');
+      box.dataset.pool = name;
+      const h = el('h3', '', name);
+      if (tainted) h.append(el('span', 'tainted', 'tainted'));
+      box.append(h);
+      const nodes = el('div', 'nodes');
+      box.append(nodes);
+      variant.pools.append(box);
+      p = { el: box, nodes };
+      variant.poolEls.set(name, p);
+    }
+    return p;
+  }
+  function addNode(c) {
+    const n = el('div', 'node');
+    n.dataset.node = c.node;
+    n.dataset.pool = c.pool;
+    const head = el('div', 'nodehead', c.node);
+    head.append(el('span', 'nodestate', ''));
+    const pods = el('div', 'pods');
+    n.append(head, pods);
+    poolEl(c.pool, c.tainted).nodes.append(n);
+    variant.nodes.set(c.node, { el: n, state: head.lastChild, pods });
+  }
+  function nodeState(c, cls, text) {
+    const n = variant.nodes.get(c.node);
+    if (!n) return;
+    n.el.classList.add(cls);
+    n.state.textContent = text;
+  }
+  function podChip(c) {
+    const chip = el('span', 'pod pending', 'job ' + c.job + (c.attempt > 1 ? ' ↻' + c.attempt : ''));
+    chip.dataset.pod = c.pod;
+    chip.dataset.job = c.job;
+    chip.dataset.attempt = c.attempt;
+    chip.dataset.state = 'pending';
+    if (c.attempt > 1) chip.classList.add('retry');
+    chip.title = c.pod + ': ' + podStates.pending;
+    variant.waitingPods.append(chip);
+    variant.pods.set(c.pod, chip);
+  }
+  function podState(c, state) {
+    const chip = variant.pods.get(c.pod);
+    if (!chip) return;
+    chip.classList.remove(chip.dataset.state);
+    chip.classList.add(state);
+    chip.dataset.state = state;
+    chip.title = c.pod + ': ' + podStates[state] + (c.detail ? ' (' + c.detail + ')' : '');
+    if (c.node) chip.dataset.node = c.node;
+    if (state === 'bound') {
+      const n = variant.nodes.get(c.node);
+      if (n) n.pods.append(chip);
+    }
+  }
+  // A Deployment's pod (the web service) where the scheduler put it.
+  function serviceChip(c) {
+    const n = variant.nodes.get(c.node);
+    if (!n) return;
+    const chip = el('span', 'svc', c.detail || 'service');
+    chip.dataset.service = c.pod;
+    chip.title = c.pod + ": a Deployment's pod";
+    n.pods.prepend(chip);
+    variant.services.set(c.pod, chip);
+  }
+  function showCounts() {
+    const by = {};
+    for (const chip of variant.pods.values()) by[chip.dataset.state] = (by[chip.dataset.state] || 0) + 1;
+    const retries = [...variant.pods.values()].filter((c) => c.classList.contains('retry')).length;
+    variant.counts.textContent = 'job pods: ' + variant.pods.size + ' · running ' + (by.bound || 0) + ' · done ' + (by.succeeded || 0) +
+      ' · failed with their node ' + (by.preempted || 0) + ' · retries ' + retries + ' · waiting ' + ((by.pending || 0) + (by.unschedulable || 0));
+  }
+  function cluster(m) {
+    const c = m.cluster;
+    if (c.kind === 'variant') addVariant(c);
+    if (!variant || variant.name !== c.variant) return;
+    switch (c.kind) {
+      case 'node': addNode(c); break;
+      case 'notice': nodeState(c, 'cordoned', 'preemption notice: cordoned'); break;
+      case 'node-gone': nodeState(c, 'gone', 'VM gone: deleted'); break;
+      case 'pod': podChip(c); break;
+      case 'bound': case 'succeeded': case 'failed': case 'preempted': case 'unschedulable': podState(c, c.kind); break;
+      case 'service': serviceChip(c); break;
+      case 'service-killed': {
+        const chip = variant.services.get(c.pod);
+        if (chip) chip.classList.add('killed');
+        break;
+      }
+      case 'variant-end':
+        variant.outcome.textContent = c.detail;
+        variant.el.classList.remove('current');
+        break;
+    }
+    showCounts();
+    if (m.time) {
+      if (pendingTimes.length === 0) requestAnimationFrame(drawn);
+      pendingTimes.push([m.time, m.sent]);
+    }
+  }
+
   function end(m) {
     stats.ended = true;
     if (m.table) {
       showTable(m.table);
-      status("the simulator's result");
+      status(variant ? 'the lab has ended: its result, live and simulated' : "the simulator's result");
+      return;
+    }
+    if (m.error && variant) {
+      $('end').hidden = false;
+      $('verdict').className = 'notshown';
+      $('verdict').append(el('span', 'label', 'the lab could not finish:'), el('span', '', m.error));
+      status('the lab could not finish', true);
       return;
     }
     const r = m.result;
@@ -298,6 +440,7 @@
       case 'released': released(m); break;
       case 'event': place(m); break;
       case 'deployed': deployed(m); break;
+      case 'cluster': cluster(m); break;
       case 'end': end(m); break;
     }
   }
@@ -312,7 +455,7 @@
       stats.lastSeq = m.seq;
       handle(m);
       if (m.type === 'end') es.close();
-      else if (m.type === 'event') status('live: ' + (m.seq + 1) + ' messages');
+      else if (m.type === 'event' || m.type === 'cluster') status('live: ' + (m.seq + 1) + ' messages');
     };
     es.onerror = () => {
       if (stats.ended) return;

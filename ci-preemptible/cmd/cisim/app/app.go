@@ -12,6 +12,7 @@ import (
 	"github.com/bloglabs/posts/ci-preemptible/simlab"
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/labkit/fullbuild"
+	"github.com/bloglabs/posts/labs/live"
 )
 
 // ExitInterrupted is the exit status when the run was interrupted (Ctrl-C):
@@ -48,11 +49,12 @@ usage:
   cisim [lab] [--svg FILE] [--json FILE] [--seed N] [--horizon D] [--live ADDR]
       the blog post's setup in four variants side by side (the default);
       --live then shows the result in a browser until Ctrl-C
-  cisim lab --runtime kwok [--kubeconfig FILE] [--context NAME] [--json FILE] [--record DIR] [--timeout D]
+  cisim lab --runtime kwok [--kubeconfig FILE] [--context NAME] [--json FILE] [--record DIR] [--timeout D] [--live ADDR]
       the same four variants live on the real scheduler, scaled to minutes:
       a local control plane with kwok nodes (started here unless --kubeconfig
       names a cluster), the job pods built from the runner's config.toml, the
-      web Deployment, a preemption; compared pod by pod with the simulator
+      web Deployment, a preemption; compared pod by pod with the simulator;
+      --live shows the nodes and the job pods landing on them in a browser
   cisim lab --runtime kind [--cluster NAME] [--keep] [--jobs N] [--notice D] [--timeout D]
       the lab on a kind cluster: a worker labelled and tainted like a GKE
       preemptible node, then a preemption (the worker's container stopped);
@@ -87,6 +89,8 @@ type LiveOptions struct {
 	Notice  time.Duration
 	// Timeout is --timeout, for both.
 	Timeout time.Duration
+	// View is kwok's --live: the live view's address, or "" for none.
+	View string
 	// Progress is the command's stderr.
 	Progress io.Writer
 }
@@ -194,7 +198,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.sim.SVG, "svg", "", "write the chart to `FILE` (SVG)")
 	fs.StringVar(&cfg.sim.JSON, "json", "", "write the results to `FILE` (JSON; durations in nanoseconds)")
 	fs.Uint64Var(&cfg.sim.Seed, "seed", 0, "override the scenarios' seed")
-	fs.StringVar(&cfg.view, "live", "", "sim: then show the result in a browser, served on `ADDR` (127.0.0.1:0: any free port) until Ctrl-C")
+	fs.StringVar(&cfg.view, "live", "", "sim: then show the result in a browser, served on `ADDR` (127.0.0.1:0: any free port) until Ctrl-C; kwok: show the run in a browser as it happens (default $"+live.EnvLive+", where 1 means 127.0.0.1:0)")
 	fs.DurationVar(&cfg.sim.Horizon, "horizon", 0, "override the scenarios' horizon (e.g. 168h)")
 	fs.StringVar(&cfg.live.Kubeconfig, "kubeconfig", "", "kwok: the cluster's kubeconfig `FILE` (its nodes must be managed by kwok); none starts a local control plane")
 	fs.StringVar(&cfg.live.Record, "record", "", "kwok: write each variant's pods and nodes as the API server returns them into `DIR` (test fixtures)")
@@ -211,7 +215,7 @@ func newFlagSet(cfg *config) *flag.FlagSet {
 var flagsOf = map[string][]string{
 	RuntimeSim:  {"scenario", "svg", "json", "seed", "horizon", "live"},
 	RuntimeKind: {"cluster", "keep", "jobs", "notice", "timeout"},
-	RuntimeKwok: {"kubeconfig", "context", "json", "record", "timeout"},
+	RuntimeKwok: {"kubeconfig", "context", "json", "record", "timeout", "live"},
 }
 
 func (cfg *config) check() error {
@@ -230,11 +234,13 @@ func (cfg *config) check() error {
 			return cli.Usagef("--jobs %d: want at least 1", cfg.live.Jobs)
 		}
 	case RuntimeKwok:
-		cfg.live.JSON = cfg.sim.JSON
+		cfg.view = live.Addr(cfg.view)
+		cfg.live.JSON, cfg.live.View = cfg.sim.JSON, cfg.view
 	case RuntimeSim:
 		if cfg.lab && len(cfg.sim.Scenarios) > 0 {
 			return cli.Usagef("lab runs the blog post's scenarios; drop --scenario or drop lab")
 		}
+		cfg.view = live.Addr(cfg.view)
 	}
 	return nil
 }

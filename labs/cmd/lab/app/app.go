@@ -10,6 +10,7 @@ import (
 	"github.com/bloglabs/posts/internal/cli"
 	"github.com/bloglabs/posts/labs/engine"
 	"github.com/bloglabs/posts/labs/labkit"
+	"github.com/bloglabs/posts/labs/live"
 )
 
 // Exit statuses besides cli's 0 (shown, or --help) and 64 (usage).
@@ -109,7 +110,7 @@ func (c Command) Run(ctx context.Context, streams cli.Streams, args []string) er
 	}
 	f.Progress = streams.Err
 	var res labkit.Result
-	if addr := liveAddr(f.Live); addr != "" {
+	if addr := live.Addr(f.Live); addr != "" {
 		res, err = c.runLive(ctx, streams, addr, lab, f.Options)
 	} else {
 		res, err = c.Table.Run(ctx, lab, f.Options)

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/bloglabs/posts/internal/cli"
@@ -13,27 +12,11 @@ import (
 
 // EnvLive sets --live's default, so that a Mage target (which takes no
 // flags) shows its lab live: LABS_LIVE=1 go tool mage lab:race.
-const EnvLive = "LABS_LIVE"
+const EnvLive = live.EnvLive
 
 // AnyPort is the address --live takes for "1" or "true": loopback, a free
 // port.
-const AnyPort = "127.0.0.1:0"
-
-// liveAddr is --live's value as given, or from $LABS_LIVE: "" for none,
-// "1" and "true" for [AnyPort].
-func liveAddr(flag string) string {
-	v := flag
-	if v == "" {
-		v = os.Getenv(EnvLive)
-	}
-	switch v {
-	case "", "0", "false":
-		return ""
-	case "1", "true":
-		return AnyPort
-	}
-	return v
-}
+const AnyPort = live.AnyPort
 
 // closeGrace is how long the live view's browsers get, once the lab has
 // ended, to receive its last messages.
