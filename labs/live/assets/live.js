@@ -6,7 +6,9 @@
   const $ = (id) => document.getElementById(id);
   const mode = document.body.dataset.mode;
   // Read by the browser tests: what the page saw and drew, and when.
-  const stats = { latencies: [], fromSent: [], corrections: 0, messages: 0, ended: false, lastSeq: -1 };
+  // kinds[i] is what latencies[i] was of; revisions counts events sent
+  // again with more detail (a wait sized once it is over), measured too.
+  const stats = { latencies: [], fromSent: [], kinds: [], revisions: 0, corrections: 0, messages: 0, ended: false, lastSeq: -1 };
   window.liveStats = stats;
 
   const labels = {
@@ -142,9 +144,10 @@
   const pendingTimes = [];
   function drawn() {
     const now = performance.timeOrigin + performance.now();
-    for (const [t, sent] of pendingTimes) {
+    for (const [t, sent, kind] of pendingTimes) {
       stats.latencies.push(now - t);
       stats.fromSent.push(now - sent);
+      stats.kinds.push(kind);
     }
     pendingTimes.length = 0;
   }
@@ -154,10 +157,12 @@
     if (!run) return;
     const lane = run.lanes[m.replica];
     if (!lane) return;
+    const again = !!lane.marks[m.index];
+    if (again) stats.revisions++;
     setEvent(run, lane, m.index, m.event);
     if (m.time) {
       if (pendingTimes.length === 0) requestAnimationFrame(drawn);
-      pendingTimes.push([m.time, m.sent]);
+      pendingTimes.push([m.time, m.sent, (again ? 'again:' : '') + m.event.kind]);
     }
   }
 
@@ -396,7 +401,7 @@
     showCounts();
     if (m.time) {
       if (pendingTimes.length === 0) requestAnimationFrame(drawn);
-      pendingTimes.push([m.time, m.sent]);
+      pendingTimes.push([m.time, m.sent, 'cluster:' + c.kind]);
     }
   }
 
