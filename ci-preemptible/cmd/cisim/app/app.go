@@ -240,7 +240,8 @@ func (cfg *config) check() error {
 		if cfg.lab && len(cfg.sim.Scenarios) > 0 {
 			return cli.Usagef("lab runs the blog post's scenarios; drop --scenario or drop lab")
 		}
-		cfg.view = live.Addr(cfg.view)
+		// Not $LABS_LIVE: the simulator's view serves until Ctrl-C, and a
+		// shell that exported it for a race lab would hang exercise 07.
 	}
 	return nil
 }
