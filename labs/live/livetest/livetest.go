@@ -30,8 +30,9 @@ func Chromium(t testing.TB) string {
 }
 
 // Browser starts a headless Chromium with a fresh profile and a w×h
-// window, and returns a tab's context; it skips under -short.
-func Browser(t testing.TB, w, h int) context.Context {
+// window, and more options (such as [OwnSession]), and returns a tab's
+// context; it skips under -short.
+func Browser(t testing.TB, w, h int, more ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: the browser tests run real labs in a real browser")
@@ -40,6 +41,7 @@ func Browser(t testing.TB, w, h int) context.Context {
 		chromedp.ExecPath(Chromium(t)), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
 		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(w, h))
+	opts = append(opts, more...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
