@@ -1,31 +1,17 @@
 package app
 
 import (
-	"bytes"
-	"context"
-	"strings"
 	"testing"
 
-	"github.com/bloglabs/posts/internal/cli"
+	"github.com/bloglabs/posts/internal/cli/clitest"
 )
 
 // The one CLI shape: --help on stdout, exit 0; a bad flag or argument, exit
 // 64 before anything starts.
 func TestUsage(t *testing.T) {
-	for _, tt := range []struct {
-		args []string
-		code int
-		out  string
-	}{
-		{[]string{"--help"}, 0, "usage: pgtemp"},
-		{[]string{"--prot", "5432"}, cli.ExitUsage, ""},
-		{[]string{"--set", "fsync"}, cli.ExitUsage, ""},
-		{[]string{"extra"}, cli.ExitUsage, ""},
-	} {
-		var out, errb bytes.Buffer
-		err := Run(context.Background(), cli.Streams{Out: &out, Err: &errb}, tt.args)
-		if code := ExitCode(err); code != tt.code || !strings.Contains(out.String(), tt.out) {
-			t.Errorf("%v: exit %d (%v), stdout %q; want exit %d and %q", tt.args, code, err, out.String(), tt.code, tt.out)
-		}
-	}
+	clitest.Usage(t, Run, ExitCode, "pgtemp",
+		[]string{"--prot", "5432"},
+		[]string{"--set", "fsync"},
+		[]string{"extra"},
+	)
 }
