@@ -7,5 +7,6 @@
 // build cache, while the rest of the run compiled beside it — and on a
 // 2-core CI machine cisim's test ran past go test's 10-minute limit doing
 // so. With the same flags the child finds those packages in the build
-// cache.
+// cache. [Imports] says what a command's build links, for the tests that
+// keep the light builds light.
 package testbuild

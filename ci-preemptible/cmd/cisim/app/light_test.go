@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os/exec"
@@ -78,28 +77,11 @@ func heavyForCisim(p string) bool {
 // run it, links the simulator and nothing of the live labs.
 func TestLightBuildLinksNothingHeavy(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "-json=ImportPath,Imports", repo.Module+"/ci-preemptible/cmd/cisim").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
 	importedBy := map[string]string{}
-	var n int
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for dec.More() {
-		var p struct {
-			ImportPath string
-			Imports    []string
+	for p, imports := range testbuild.Imports(t, repo.Module+"/ci-preemptible/cmd/cisim") {
+		for _, q := range imports {
+			importedBy[q] = p
 		}
-		if err := dec.Decode(&p); err != nil {
-			t.Fatal(err)
-		}
-		n++
-		for _, q := range p.Imports {
-			importedBy[q] = p.ImportPath
-		}
-	}
-	if n < 10 {
-		t.Fatalf("go list -deps listed %d packages; want cisim's", n)
 	}
 	for p, from := range importedBy {
 		if heavyForCisim(p) {

@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -62,22 +61,7 @@ var heavy = []string{"k8s.io/", "sigs.k8s.io/", "github.com/docker/", "github.co
 // imports is doctor's own to keep light; this walk stops at tools/.)
 func TestLightBuildLinksNothingHeavy(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "-json=ImportPath,Imports", repo.Module+"/labs/cmd/lab").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	imports := map[string][]string{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for dec.More() {
-		var p struct {
-			ImportPath string
-			Imports    []string
-		}
-		if err := dec.Decode(&p); err != nil {
-			t.Fatal(err)
-		}
-		imports[p.ImportPath] = p.Imports
-	}
+	imports := testbuild.Imports(t, repo.Module+"/labs/cmd/lab")
 	seen := map[string]string{} // package → who imported it
 	var walk func(from, p string)
 	walk = func(from, p string) {
