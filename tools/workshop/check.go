@@ -50,6 +50,9 @@ func (r Report) OK() bool {
 
 func (r Report) firstProblem() (int, bool) {
 	for i, v := range r.Steps {
+		if v.Step.Extra {
+			continue
+		}
 		switch v.State {
 		case Failed, Incomplete, NotRun:
 			return i, true
@@ -94,7 +97,9 @@ var terminalNoise = regexp.MustCompile("\x1b\\[[0-9;?]*[ -/]*[@-~]|\x1b\\][^\x07
 // CheckText checks a terminal's text (what an attendee saw while pasting
 // the steps, saved or recorded) against the exercise's checkpoints. The
 // text has no step boundaries and no exit statuses: a step shows when every
-// line of its checkpoint is somewhere in the text.
+// line of its checkpoint is somewhere in the text, whole or wrapped at the
+// terminal's width ([MissingWrapped]). The steps after the last one that
+// shows anything are not run yet.
 func CheckText(ex Exercise, steps []Step, source, text string) Report {
 	text = withoutInput(terminalNoise.ReplaceAllString(text, ""), steps)
 	r := Report{Exercise: ex, Source: source}
@@ -104,13 +109,24 @@ func CheckText(ex Exercise, steps []Step, source, text string) Report {
 		case len(s.Checkpoint) == 0:
 			v.State = NoCheckpoint
 		default:
-			v.Missing = Missing(text, s.Checkpoint)
+			v.Missing = MissingWrapped(text, s.Checkpoint)
 			v.State = Shown
 			if len(v.Missing) > 0 {
 				v.State = Incomplete
 			}
 		}
 		r.Steps = append(r.Steps, v)
+	}
+	// The steps after the last one that shows anything are not in the
+	// text at all: the attendee has not got there yet.
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		v := &r.Steps[i]
+		if v.State == Shown || v.State == Incomplete && len(v.Missing) < len(v.Step.Checkpoint) {
+			break
+		}
+		if v.State == Incomplete {
+			v.State, v.Missing, v.Note = NotRun, nil, "not in the text yet"
+		}
 	}
 	r.Hint = r.hint(text)
 	return r
@@ -154,7 +170,7 @@ func (r Report) Write(w io.Writer) error {
 	var b strings.Builder
 	file := r.Exercise.Name + ".md"
 	fmt.Fprintf(&b, "workshop check %s — %s\n", r.Exercise.Name, r.Source)
-	shown := 0
+	shown, counted := 0, 0
 	for i, v := range r.Steps {
 		mark := map[State]string{Shown: "✓", Failed: "✗", Incomplete: "✗", NotRun: "·", Skipped: "–", NoCheckpoint: "–"}[v.State]
 		fmt.Fprintf(&b, "%s step %d (%s line %d): %s", mark, i+1, file, v.Step.Line, v.State)
@@ -164,19 +180,31 @@ func (r Report) Write(w io.Writer) error {
 		if n := len(v.Step.Checkpoint); n > 0 && v.State != NotRun && v.State != Skipped {
 			fmt.Fprintf(&b, "; checkpoint %d of %d lines", n-len(v.Missing), n)
 		}
+		if v.Step.Extra {
+			b.WriteString(" (break it: beyond the goal)")
+		}
 		b.WriteString("\n")
 		for _, m := range v.Missing {
 			fmt.Fprintf(&b, "    missing: %s\n", m)
 		}
+		if v.Step.Extra || len(v.Step.Checkpoint) == 0 || v.State == Skipped {
+			continue
+		}
+		counted++
 		if v.State == Shown {
 			shown++
 		}
 	}
-	if i, bad := r.firstProblem(); bad {
-		fmt.Fprintf(&b, "verdict: not there yet — %d of %d steps show their checkpoint; the first problem is step %d (%s line %d)\n",
-			shown, len(r.Steps), i+1, file, r.Steps[i].Step.Line)
-	} else {
+	i, bad := r.firstProblem()
+	switch {
+	case !bad:
 		fmt.Fprintf(&b, "verdict: on track — every step shows what %s says it should\n", file)
+	case r.Steps[i].State == NotRun && i > 0:
+		fmt.Fprintf(&b, "verdict: so far so good — %d of %d steps show their checkpoint, and the run stops before step %d (%s line %d)\n",
+			shown, counted, i+1, file, r.Steps[i].Step.Line)
+	default:
+		fmt.Fprintf(&b, "verdict: not there yet — %d of %d steps show their checkpoint; the first problem is step %d (%s line %d)\n",
+			shown, counted, i+1, file, r.Steps[i].Step.Line)
 	}
 	if r.Hint != "" {
 		fmt.Fprintf(&b, "hint: %s\n", r.Hint)

@@ -157,5 +157,5 @@ func checkSource(root string, ex Exercise, steps []Step, from []string, stdin io
 		}
 		return CheckRecord(ex, steps, rec), nil
 	}
-	return Report{}, fmt.Errorf("check: no run of %s to read: record your terminal while you paste the steps (script -q %s; exit ends it), or save its text there, or let go tool mage workshop:run %s run them", ex.Name, term, ex.Number)
+	return Report{}, fmt.Errorf("check: no run of %s to read: record your terminal while you paste the steps (mkdir -p %s && script -q %s; exit ends it), or save its text there, or let go tool mage workshop:run %s run them", ex.Name, filepath.Dir(term), term, ex.Number)
 }

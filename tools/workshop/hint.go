@@ -42,7 +42,7 @@ func (r Report) hint(text string) string {
 		out = text
 	}
 	catchUp := fmt.Sprintf("to catch up, go tool mage workshop:run %s runs every step of the exercise for you", r.Exercise.Number)
-	if v.State != NotRun {
+	if out != "" { // a run's step that never ran has no output; a terminal's text may still say why
 		for _, s := range symptoms {
 			if strings.Contains(out, s.says) {
 				return s.hint + "; " + catchUp

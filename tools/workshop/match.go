@@ -22,10 +22,39 @@ func normalize(s string) string {
 // contains it; … in a checkpoint line stands for anything, so its parts must
 // appear in order within one output line.
 func Missing(output string, checkpoint []string) []string {
-	var lines []string
+	return missing(outputLines(output, 1), checkpoint)
+}
+
+// wrapSpan is how many lines of a terminal's text one checkpoint line may
+// be wrapped over: the labs wrap their report at the terminal's width (at
+// 80 columns a replica's steps go on two lines under its name, a long
+// header on two), and the checkpoints show whole lines, as the report
+// prints them into a pipe.
+const wrapSpan = 4
+
+// MissingWrapped is [Missing] for a terminal's text, where a checkpoint line
+// also matches up to [wrapSpan] consecutive lines joined by a space.
+func MissingWrapped(output string, checkpoint []string) []string {
+	return missing(outputLines(output, wrapSpan), checkpoint)
+}
+
+// outputLines are output's lines, normalized, and every run of 2 to span
+// consecutive lines joined by a space.
+func outputLines(output string, span int) []string {
+	var single []string
 	for _, l := range strings.Split(output, "\n") {
-		lines = append(lines, normalize(l))
+		single = append(single, normalize(l))
 	}
+	lines := single
+	for i := range single {
+		for n := 2; n <= span && i+n <= len(single); n++ {
+			lines = append(lines, strings.Join(single[i:i+n], " "))
+		}
+	}
+	return lines
+}
+
+func missing(lines, checkpoint []string) []string {
 	var miss []string
 	for _, want := range checkpoint {
 		parts := strings.Split(normalize(want), "…")

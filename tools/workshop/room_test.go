@@ -235,3 +235,34 @@ func TestRunExerciseOwnFolder(t *testing.T) {
 		t.Errorf("the record after step 0 emptied the folder: %v, %+v", err, rec)
 	}
 }
+
+// An attendee's terminal at 80 columns, where the lab wraps its report
+// (testdata: exercise 02's steps 0 and 1 from a real run at --width 80):
+// the wrapped header and database check still show step 1's checkpoint,
+// which the strict matcher misses; the steps after it are not run yet, and
+// the verdict says the run is on course so far, not that they are wrong.
+func TestCheckTextWrappedAndStoppedEarly(t *testing.T) {
+	t.Parallel()
+	ex, steps := exercise(t, "02")
+	text, err := os.ReadFile(filepath.Join("testdata", "02-fix-80-columns.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := Missing(string(text), steps[1].Checkpoint); len(m) == 0 {
+		t.Fatalf("the strict matcher finds all of step 2's checkpoint in the wrapped text; the fixture no longer wraps")
+	}
+	r := CheckText(ex, steps, "a terminal", string(text))
+	var b bytes.Buffer
+	_ = r.Write(&b)
+	for i, want := range []State{Shown, Shown, NotRun, NotRun} {
+		if i < len(r.Steps) && r.Steps[i].State != want {
+			t.Errorf("step %d: %s, want %s\n%s", i+1, r.Steps[i].State, want, b.String())
+		}
+	}
+	for _, want := range []string{"verdict: so far so good — 2 of 4 steps show their checkpoint, and the run stops before step 3",
+		"hint: the run stopped before step 3"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+}

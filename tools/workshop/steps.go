@@ -26,6 +26,9 @@ type Step struct {
 	// Claims are what the prose says this step's output shows, beyond its
 	// checkpoint ([Claim]).
 	Claims []Claim
+	// Extra is true for a step of the exercise's "Break it" section: beyond
+	// its goal, so a check does not hold the run to it.
+	Extra bool
 }
 
 // stepID is what a step's id=NAME may be.
@@ -40,6 +43,8 @@ type fence struct {
 	line  int
 	info  string // what follows the backticks: "sh exit=1"
 	lines []string
+	// section is the "## " heading the block is under ("" before any).
+	section string
 }
 
 // fences splits a Markdown file into its fenced blocks, in order. It returns
@@ -51,12 +56,16 @@ func fences(src string) ([]fence, []int, error) {
 		gaps []int // gaps[i]: non-blank lines between out[i-1] and out[i]
 		cur  *fence
 		gap  int
+		sect string
 	)
 	for i, l := range strings.Split(src, "\n") {
 		trimmed := strings.TrimSpace(l)
 		switch {
+		case cur == nil && strings.HasPrefix(l, "## "):
+			sect = strings.TrimSpace(strings.TrimPrefix(l, "## "))
+			gap++
 		case cur == nil && strings.HasPrefix(trimmed, "```"):
-			cur = &fence{line: i + 1, info: strings.TrimSpace(strings.TrimPrefix(trimmed, "```"))}
+			cur = &fence{line: i + 1, info: strings.TrimSpace(strings.TrimPrefix(trimmed, "```")), section: sect}
 		case cur != nil && trimmed == "```":
 			out = append(out, *cur)
 			gaps = append(gaps, gap)
@@ -88,7 +97,8 @@ func ParseSteps(src string) ([]Step, error) {
 		if len(words) == 0 || words[0] != "sh" {
 			continue
 		}
-		s := Step{Line: f.line, Script: strings.Join(f.lines, "\n") + "\n", Timeout: DefaultStepTimeout}
+		s := Step{Line: f.line, Script: strings.Join(f.lines, "\n") + "\n", Timeout: DefaultStepTimeout,
+			Extra: strings.HasPrefix(f.section, "Break it")}
 		if err := s.setAttributes(words[1:]); err != nil {
 			return nil, fmt.Errorf("line %d: %w", f.line, err)
 		}
