@@ -10,13 +10,23 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // started is what the exercises left behind in a folder: the processes its
 // PID files name, the process groups of the runs it records, and the ports
 // of the throwaway servers its dsn.txt files name.
 type started struct {
-	pids, groups, ports []int
+	pids, groups []named
+	ports        []int
+}
+
+// named is a process or process group a file names, and when the file was
+// last written: the process it meant had started by then, so a process
+// that started later only reuses its number.
+type named struct {
+	id int
+	at time.Time
 }
 
 // startedIn reads dir's PID files (*.pid: `echo $! > x.pid`), run records
@@ -27,17 +37,21 @@ func startedIn(dir string) (started, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
+		var at time.Time
+		if fi, err := d.Info(); err == nil {
+			at = fi.ModTime()
+		}
 		switch name := d.Name(); {
 		case strings.HasSuffix(name, ".pid"):
 			b, _ := os.ReadFile(p)
 			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
-				st.pids = append(st.pids, pid)
+				st.pids = append(st.pids, named{pid, at})
 			}
 		case name == RecordFile:
 			if rec, err := ReadRecord(filepath.Dir(p)); err == nil {
 				for _, s := range rec.Steps {
 					if s.Group > 1 {
-						st.groups = append(st.groups, s.Group)
+						st.groups = append(st.groups, named{s.Group, at})
 					}
 				}
 			}

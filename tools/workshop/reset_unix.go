@@ -26,11 +26,15 @@ var commands = []string{"pgtemp", "runonce", "demoapp", "lab", "cisim", "sleep",
 type proc struct {
 	pid, pgid int
 	name      string
+	// start is when the process started, to the second (zero: unknown).
+	start time.Time
 }
 
-// processes lists this machine's processes (POSIX ps: Linux and macOS).
+// processes lists this machine's processes (ps -A: Linux and macOS).
 func processes(ctx context.Context) ([]proc, error) {
-	out, err := exec.CommandContext(ctx, "ps", "-A", "-o", "pid=", "-o", "pgid=", "-o", "comm=").Output()
+	cmd := exec.CommandContext(ctx, "ps", "-A", "-o", "pid=", "-o", "pgid=", "-o", "lstart=", "-o", "comm=")
+	cmd.Env = append(os.Environ(), "LC_ALL=C") // lstart in English: "Thu Dec  3 22:53:06 2026"
+	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("ps: %w", err)
 	}
@@ -38,16 +42,26 @@ func processes(ctx context.Context) ([]proc, error) {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) < 3 {
+		if len(f) < 8 {
 			continue
 		}
 		pid, err1 := strconv.Atoi(f[0])
 		pgid, err2 := strconv.Atoi(f[1])
 		if err1 == nil && err2 == nil {
-			ps = append(ps, proc{pid: pid, pgid: pgid, name: filepath.Base(strings.Join(f[2:], " "))})
+			start, _ := time.ParseInLocation("Mon Jan 2 15:04:05 2006", strings.Join(f[2:7], " "), time.Local)
+			ps = append(ps, proc{pid: pid, pgid: pgid, name: filepath.Base(strings.Join(f[7:], " ")), start: start})
 		}
 	}
 	return ps, nil
+}
+
+// startedBy says whether p had started by at, when a file named it: a
+// process that started later only reuses the number (a PID file left from
+// yesterday, the machine's PIDs wrapped since). A minute's slack covers ps's
+// whole seconds and a clock set since boot, from which ps derives start
+// times.
+func startedBy(p proc, at time.Time) bool {
+	return p.start.IsZero() || at.IsZero() || !p.start.After(at.Add(time.Minute))
 }
 
 func ours(p proc) bool { return slices.Contains(commands, p.name) && p.pid != os.Getpid() }
@@ -61,24 +75,24 @@ func targets(ps []proc, dir string, st started) (groups, pids []int) {
 	for _, p := range ps {
 		byPID[p.pid] = p
 	}
-	for _, pid := range st.pids {
-		if p, ok := byPID[pid]; ok && ours(p) && p.name != "bash" {
-			if p.pgid == pid {
-				groups = append(groups, pid)
+	for _, n := range st.pids {
+		if p, ok := byPID[n.id]; ok && ours(p) && p.name != "bash" && startedBy(p, n.at) {
+			if p.pgid == n.id {
+				groups = append(groups, n.id)
 			} else {
-				pids = append(pids, pid)
+				pids = append(pids, n.id)
 			}
 		}
 	}
 	for _, g := range st.groups {
 		members := 0
 		for _, p := range ps {
-			if p.pgid == g && ours(p) {
+			if p.pgid == g.id && ours(p) && startedBy(p, g.at) {
 				members++
 			}
 		}
-		if members > 0 && g != syscall.Getpgrp() {
-			groups = append(groups, g)
+		if members > 0 && g.id != syscall.Getpgrp() {
+			groups = append(groups, g.id)
 		}
 	}
 	for _, p := range ps {

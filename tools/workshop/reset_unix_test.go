@@ -11,13 +11,15 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // What an attendee leaves when they stop halfway through exercise 04: the
 // throwaway server and alice running in the background, their PID files.
 // Reset stops both, removes the server's folder and the exercise's, and
 // leaves alone a process a stale PID file names that is not one of the
-// exercises' commands.
+// exercises' commands, and one of their commands that started after the
+// PID file naming it was written.
 func TestReset(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts a throwaway PostgreSQL")
@@ -53,8 +55,26 @@ func TestReset(t *testing.T) {
 	if err := bystander.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { stdin.Close(); _ = bystander.Wait() }()
+	catEnded := waited(bystander)
+	defer stdin.Close()
 	if err := os.WriteFile(filepath.Join(dir, "stale.pid"), []byte(strconv.Itoa(bystander.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A sleep is one of the exercises' commands, but this one started after
+	// the PID file naming its number was written (an hour ago): the number
+	// was reused, and the process is someone else's.
+	reused := exec.Command("sleep", "300")
+	if err := reused.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sleepEnded := waited(reused)
+	defer reused.Process.Kill()
+	old := filepath.Join(dir, "yesterday.pid")
+	if err := os.WriteFile(old, []byte(strconv.Itoa(reused.Process.Pid)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hourAgo := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(old, hourAgo, hourAgo); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -72,9 +92,21 @@ func TestReset(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("%s: %v, want it removed", dir, err)
 	}
-	if syscall.Kill(bystander.Process.Pid, 0) != nil {
+	select {
+	case <-catEnded:
 		t.Errorf("reset stopped cat, which a stale PID file named")
+	case <-sleepEnded:
+		t.Errorf("reset stopped a sleep that started after the PID file naming its number was written")
+	case <-time.After(500 * time.Millisecond):
 	}
+}
+
+// waited reaps cmd when it ends (a process reset signalled would otherwise
+// linger as a zombie, which still answers kill -0), and says so.
+func waited(cmd *exec.Cmd) <-chan struct{} {
+	ended := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(ended) }()
+	return ended
 }
 
 func mustStarted(t *testing.T, dir string) started {
