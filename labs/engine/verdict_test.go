@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bloglabs/posts/labs/report"
 )
@@ -104,6 +105,23 @@ func TestEndingErr(t *testing.T) {
 		err := tc.e.err(tc.ctx, "process")
 		if (tc.want == nil) != (err == nil) || (tc.want != nil && !errors.Is(err, tc.want)) {
 			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+// The report's note says the one-time step is slowed on purpose only when
+// it is: a --backfill too short to widen the window says so instead.
+func TestWidenedNote(t *testing.T) {
+	for _, tc := range []struct {
+		backfill  time.Duration
+		want, not string
+	}{
+		{1500 * time.Millisecond, "is slowed to 1.5s on purpose: it widens the race window", "too short"},
+		{10 * time.Millisecond, "takes 10ms here (--backfill): too short to widen the race window", "on purpose"},
+	} {
+		n := widenedNote(tc.backfill)
+		if !strings.Contains(n, tc.want) || strings.Contains(n, tc.not) {
+			t.Errorf("widenedNote(%s) = %q; want %q and no %q", tc.backfill, n, tc.want, tc.not)
 		}
 	}
 }
