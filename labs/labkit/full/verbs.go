@@ -76,7 +76,7 @@ func ClusterUp(ctx context.Context, streams cli.Streams, c kind.Cluster) error {
 	quietTestcontainers()
 	created, err := kind.Up(ctx, c, 3*time.Minute, streams.Err)
 	if err != nil {
-		return err
+		return kind.ForRaceLabs(err)
 	}
 	if created {
 		fmt.Fprintf(streams.Out, "kind cluster %s is up; the labs use it with --runtime kind --cluster %s and keep it; delete it with: go tool mage cluster:down\n", c.Name, c.Name)

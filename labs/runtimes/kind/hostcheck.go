@@ -25,11 +25,28 @@ type HostError struct {
 	// Missing are the problems, each a phrase that says what is missing
 	// and why kind needs it.
 	Missing []string
+	// DockerWorks is true when the docker command and an engine answered:
+	// what runs on Docker without kind can run here.
+	DockerWorks bool
 }
 
 func (e *HostError) Error() string {
 	return ErrHost.Error() + ": " + strings.Join(e.Missing, "; ") +
-		". Run the labs here with --runtime docker or --runtime process; kind needs a machine whose Docker runs privileged containers on cgroup v2 (Docker Desktop, or Docker Engine on a current Linux)"
+		". kind needs a machine whose Docker runs privileged containers on cgroup v2 (Docker Desktop, or Docker Engine on a current Linux)"
+}
+
+// ForRaceLabs adds to a [HostError] where the race labs run here instead:
+// the process runtime, and Docker's where an engine answers. Other errors
+// it returns as they are.
+func ForRaceLabs(err error) error {
+	var he *HostError
+	if !errors.As(err, &he) {
+		return err
+	}
+	if he.DockerWorks {
+		return fmt.Errorf("%w. Run the labs here with --runtime process or --runtime docker", err)
+	}
+	return fmt.Errorf("%w. Run the labs here with --runtime process (the docker runtime needs a Docker engine too)", err)
 }
 
 func (e *HostError) Unwrap() error { return ErrHost }
@@ -100,7 +117,7 @@ func CheckHost(ctx context.Context) error {
 		facts.PrivilegedErr = tryPrivileged(ctx, cli)
 	}
 	if p := facts.Problems(); len(p) > 0 {
-		return &HostError{Missing: p}
+		return &HostError{Missing: p, DockerWorks: facts.DockerCLI && facts.EngineErr == nil}
 	}
 	return nil
 }

@@ -71,7 +71,31 @@ func TestCheckHostOnThisMachine(t *testing.T) {
 	if refused != strings.Contains(err.Error(), "privileged containers fail") {
 		t.Errorf("docker run --privileged says %q, the check says %v", out, err)
 	}
-	if !strings.Contains(err.Error(), "--runtime docker") {
-		t.Errorf("the message does not say what to do instead: %v", err)
+	// An engine answered here, so the race labs' docker runtime is named.
+	if msg := kind.ForRaceLabs(err).Error(); !strings.Contains(msg, "--runtime process or --runtime docker") {
+		t.Errorf("the race labs' message does not say what to do instead: %v", msg)
+	}
+}
+
+// The race labs say where they run instead: the docker runtime only where
+// an engine answered (exercise 07's walk-through met the docker runtime
+// suggested on a machine without Docker); anything else passes unchanged.
+func TestForRaceLabs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err       error
+		want, not string
+	}{
+		{&kind.HostError{Missing: []string{"cgroup v1"}, DockerWorks: true}, "--runtime process or --runtime docker", "needs a Docker engine too"},
+		{&kind.HostError{Missing: []string{"no Docker engine answers"}}, "--runtime process (the docker runtime needs a Docker engine too)", "or --runtime docker"},
+	} {
+		msg := kind.ForRaceLabs(tc.err).Error()
+		if !strings.Contains(msg, tc.want) || strings.Contains(msg, tc.not) || !errors.Is(kind.ForRaceLabs(tc.err), kind.ErrHost) {
+			t.Errorf("ForRaceLabs(%v) = %q; want %q, no %q, wrapping ErrHost", tc.err, msg, tc.want, tc.not)
+		}
+	}
+	other := errors.New("kind: list clusters: boom")
+	if got := kind.ForRaceLabs(other); got != other {
+		t.Errorf("ForRaceLabs(%v) = %v; want it unchanged", other, got)
 	}
 }

@@ -163,7 +163,7 @@ func (r *Runtime) Prepare(ctx context.Context) error {
 	}
 	created, err := Up(ctx, r.opts.Cluster, r.opts.WaitForReady, r.opts.Progress)
 	if err != nil {
-		return err
+		return ForRaceLabs(err)
 	}
 	r.created = r.created || created
 	prov := provider(r.opts.Progress)
