@@ -113,8 +113,11 @@ func TestRunLiveRefusesWhereKindCannotRun(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit code %d, want 1 (stderr %q)", code, stderr)
 	}
-	if !strings.Contains(stderr, "kind cannot run on this machine: ") || !strings.Contains(stderr, "--runtime docker") {
-		t.Errorf("the message does not say what is missing and what to do: %q", stderr)
+	// What to do is cisim's own: the simulated lab; not the race labs'
+	// runtimes (--runtime docker, process), which cisim has not.
+	if !strings.Contains(stderr, "kind cannot run on this machine: ") || !strings.Contains(stderr, "cisim lab, without --runtime kind") ||
+		strings.Contains(stderr, "--runtime docker") || strings.Contains(stderr, "--runtime process") {
+		t.Errorf("the message does not say what is missing and what cisim can do instead: %q", stderr)
 	}
 	if stdout != "" {
 		t.Errorf("stdout %q, want nothing: no table without a cluster", stdout)
